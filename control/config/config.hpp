@@ -1,0 +1,64 @@
+#pragma once
+// rtpxd configuration: TOML file (default /etc/rtpx/rtpx.toml) over an embedded default, then
+// command-line flags over both. Loading validates everything and throws ConfigError naming
+// file:line and the reason; nothing is validated later.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rtpx::config {
+
+enum class Relatch : uint8_t { never, same_ssrc, any };
+
+struct EngineConfig {
+  std::string backend = "io_uring";  // io_uring | epoll
+  uint32_t threads = 0;              // shards; 0 = one per online core
+  uint32_t pool_packets = 4096;      // packet buffers per shard
+  uint32_t burst = 32;               // packets per rx burst (1..256)
+};
+
+struct MediaConfig {
+  std::string interface = "127.0.0.1";  // address media sockets bind to and SDP advertises
+  std::string advertised;               // optional public address written into SDP instead
+  uint16_t port_min = 30000;            // even
+  uint16_t port_max = 40000;            // > port_min
+  uint32_t timeout = 60;                // seconds without media before a call is deleted (0: never)
+  bool strict_source = false;  // latch only to the signaled address
+  Relatch relatch = Relatch::same_ssrc;  // after latching, who may take the stream over
+};
+
+struct ControlConfig {
+  std::string socket = "/run/rtpx/control.sock";
+  uint32_t socket_mode = 0660;
+  std::string ng_listen = "127.0.0.1:2223";  // empty: no ng listener
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace debug info warn error critical off
+};
+
+struct Config {
+  EngineConfig engine;
+  MediaConfig media;
+  ControlConfig control;
+  LogConfig log;
+  std::string source = "<embedded>";  // where it was loaded from, for messages
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;  // message is "file:line: reason"
+};
+
+// The embedded default config, as TOML text (also what `rtpxd --print-default-config` prints).
+std::string_view default_config_toml();
+
+// Parses TOML text; `source_name` is used in error messages. Unknown keys and bad values throw.
+Config parse_config(std::string_view toml_text, std::string_view source_name);
+// Reads and parses a file. Throws ConfigError("path: cannot read: ...") when unreadable.
+Config load_config_file(const std::string& path);
+
+}  // namespace rtpx::config

@@ -1,0 +1,94 @@
+#include "engine/net/sock_addr.hpp"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+
+namespace rtpx::net {
+
+std::optional<SockAddr> SockAddr::from_ip(std::string_view ip, uint16_t port) {
+  if (ip.empty() || ip.size() >= INET6_ADDRSTRLEN) return std::nullopt;
+  char buf[INET6_ADDRSTRLEN];
+  std::memcpy(buf, ip.data(), ip.size());
+  buf[ip.size()] = '\0';
+  SockAddr a;
+  if (inet_pton(AF_INET, buf, &a.u.v4.sin_addr) == 1) {
+    a.u.v4.sin_family = AF_INET;
+    a.u.v4.sin_port = htons(port);
+    return a;
+  }
+  if (inet_pton(AF_INET6, buf, &a.u.v6.sin6_addr) == 1) {
+    a.u.v6.sin6_family = AF_INET6;
+    a.u.v6.sin6_port = htons(port);
+    return a;
+  }
+  return std::nullopt;
+}
+
+std::optional<SockAddr> SockAddr::parse(std::string_view text) {
+  std::string_view ip = text;
+  std::string_view port_text;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    ip = text.substr(1, close - 1);
+    auto rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return std::nullopt;
+      port_text = rest.substr(1);
+    }
+  } else if (auto colon = text.rfind(':');
+             colon != std::string_view::npos && text.find(':') == colon) {
+    ip = text.substr(0, colon);  // exactly one colon: IPv4 with port
+    port_text = text.substr(colon + 1);
+  }
+  uint16_t port = 0;
+  if (!port_text.empty()) {
+    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || p != port_text.data() + port_text.size()) return std::nullopt;
+  } else if (text.size() != ip.size() && text.front() != '[') {
+    return std::nullopt;
+  }
+  return from_ip(ip, port);
+}
+
+uint16_t SockAddr::port() const noexcept {
+  if (family() == AF_INET) return ntohs(u.v4.sin_port);
+  if (family() == AF_INET6) return ntohs(u.v6.sin6_port);
+  return 0;
+}
+
+void SockAddr::set_port(uint16_t port) noexcept {
+  if (family() == AF_INET) u.v4.sin_port = htons(port);
+  if (family() == AF_INET6) u.v6.sin6_port = htons(port);
+}
+
+bool SockAddr::is_any() const noexcept {
+  if (family() == AF_INET) return u.v4.sin_addr.s_addr == INADDR_ANY;
+  if (family() == AF_INET6) return IN6_IS_ADDR_UNSPECIFIED(&u.v6.sin6_addr);
+  return true;
+}
+
+bool SockAddr::same_ip(const SockAddr& o) const noexcept {
+  if (family() != o.family()) return false;
+  if (family() == AF_INET) return u.v4.sin_addr.s_addr == o.u.v4.sin_addr.s_addr;
+  if (family() == AF_INET6) return IN6_ARE_ADDR_EQUAL(&u.v6.sin6_addr, &o.u.v6.sin6_addr);
+  return true;
+}
+
+std::string SockAddr::ip_string() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (family() == AF_INET) inet_ntop(AF_INET, &u.v4.sin_addr, buf, sizeof buf);
+  else if (family() == AF_INET6) inet_ntop(AF_INET6, &u.v6.sin6_addr, buf, sizeof buf);
+  else return "";
+  return buf;
+}
+
+std::string SockAddr::to_string() const {
+  if (family() == AF_INET6) return "[" + ip_string() + "]:" + std::to_string(port());
+  if (family() == AF_INET) return ip_string() + ":" + std::to_string(port());
+  return "-";
+}
+
+}  // namespace rtpx::net
