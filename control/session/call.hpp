@@ -1,0 +1,56 @@
+#pragma once
+// The control plane's view of a call: call-id -> legs (one per SIP tag) -> media -> the local
+// RTP/RTCP sockets facing that leg's party. The packet path sees only the endpoints these name.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/io/packet.hpp"
+#include "engine/net/sock_addr.hpp"
+
+namespace rtpx::control {
+
+// One local socket and what the party signaled for it.
+struct StreamSlot {
+  uint16_t port = 0;                        // local port (0: not allocated)
+  io::SocketId slot = io::kNoSocket;        // endpoint id in the engine
+  net::SockAddr signaled;                   // where the party said it receives
+  int fd = -1;                              // bound socket not yet handed to the shard
+  bool posted = false;                      // added to the shard
+};
+
+// One m= section as seen by one leg's party.
+struct MediaSide {
+  std::string type;      // audio, video, ...
+  std::string protocol;  // RTP/AVP, ...
+  bool rtcp_mux = false;
+  bool disabled = false;  // port 0 in the SDP
+  StreamSlot rtp;
+  StreamSlot rtcp;
+};
+
+struct Leg {
+  std::string tag;
+  double created = 0;  // wall clock seconds
+  std::vector<MediaSide> media;  // indexed like the m= lines
+};
+
+struct Call {
+  std::string call_id;
+  double created = 0;          // wall clock seconds
+  double last_signal = 0;      // wall clock seconds of the last offer/answer
+  int64_t last_signal_mono = 0;  // CLOCK_MONOTONIC ns
+  uint32_t shard = 0;
+  bool strict_source = false;
+  Leg legs[2];  // [0] the first offerer, [1] the other party (tag empty until it answers)
+
+  // Index of the leg with `tag`, or -1.
+  int leg_index(const std::string& tag) const {
+    for (int i = 0; i < 2; ++i)
+      if (!legs[i].tag.empty() && legs[i].tag == tag) return i;
+    return -1;
+  }
+};
+
+}  // namespace rtpx::control

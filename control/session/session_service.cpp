@@ -1,0 +1,304 @@
+#include "control/session/session_service.hpp"
+
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+
+#include "control/session/sdp_rewrite.hpp"
+
+namespace rtpx::control {
+namespace {
+
+engine::Relatch to_engine(config::Relatch r) {
+  switch (r) {
+    case config::Relatch::never: return engine::Relatch::never;
+    case config::Relatch::same_ssrc: return engine::Relatch::same_ssrc;
+    case config::Relatch::any: return engine::Relatch::any;
+  }
+  return engine::Relatch::same_ssrc;
+}
+
+Result<sdp::Session> parse_sdp(const std::string& text) {
+  if (text.empty()) return bad_field("sdp", "missing SDP body");
+  sdp::ParseResult r = sdp::parse(text);
+  if (!r.ok()) return bad_field("sdp", r.error.message);
+  return std::move(*r.session);
+}
+
+Result<bool> require(const std::string& value, const char* field) {
+  if (value.empty()) return bad_field(field, std::string("missing ") + field);
+  return true;
+}
+
+}  // namespace
+
+double SessionService::wall_now() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+int64_t SessionService::mono_now_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+SessionService::SessionService(engine::Engine& engine, const config::MediaConfig& media)
+    : engine_(engine),
+      media_(media),
+      bind_addr_(net::SockAddr::from_ip(media.interface, 0).value_or(net::SockAddr{})),
+      advertised_(media.advertised.empty() ? media.interface : media.advertised),
+      ports_(bind_addr_, media.port_min, media.port_max) {}
+
+SessionService::~SessionService() { clear(); }
+
+Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool create) {
+  if (auto it = calls_.find(req.call_id); it != calls_.end()) return it->second.get();
+  if (!create) return Error{ErrorCode::not_found, "call_id", "Unknown call-id"};
+  auto call = std::make_unique<Call>();
+  call->call_id = req.call_id;
+  call->created = wall_now();
+  call->shard = static_cast<uint32_t>(std::hash<std::string>{}(req.call_id) % engine_.shard_count());
+  call->strict_source = req.strict_source.value_or(media_.strict_source);
+  call->legs[0].tag = req.from_tag;
+  call->legs[0].created = call->created;
+  Call* raw = call.get();
+  calls_.emplace(req.call_id, std::move(call));
+  ++counters_.total;
+  emit("session_created", req.call_id);
+  return raw;
+}
+
+Result<bool> SessionService::allocate(Call& call, MediaSide& side) {
+  (void)call;
+  if (side.rtp.port != 0) return true;
+  auto pair = ports_.allocate();
+  if (!pair) return Error{ErrorCode::no_ports, "", "Ran out of ports"};
+  side.rtp.port = pair->rtp_port;
+  side.rtp.slot = static_cast<io::SocketId>(pair->rtp_port - media_.port_min);
+  side.rtp.fd = pair->rtp_fd;
+  side.rtcp.port = static_cast<uint16_t>(pair->rtp_port + 1);
+  side.rtcp.slot = side.rtp.slot + 1;
+  side.rtcp.fd = pair->rtcp_fd;
+  return true;
+}
+
+// Records what leg `from` signaled and makes sure both legs have sockets for every media.
+Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& s) {
+  Leg& own = call.legs[from];
+  Leg& other = call.legs[1 - from];
+  if (own.media.size() < s.media.size()) own.media.resize(s.media.size());
+  if (other.media.size() < s.media.size()) other.media.resize(s.media.size());
+  for (size_t i = 0; i < s.media.size(); ++i) {
+    const sdp::Media& m = s.media[i];
+    MediaSide& a = own.media[i];
+    MediaSide& b = other.media[i];
+    a.type = b.type = m.type;
+    a.protocol = b.protocol = m.proto;
+    a.rtcp_mux = b.rtcp_mux = m.rtcp_mux();  // the offer proposes, the answer decides
+    a.disabled = m.port == 0;
+    SignaledMedia sig = signaled_addresses(s, m);
+    a.rtp.signaled = sig.rtp;
+    a.rtcp.signaled = sig.rtcp;
+    if (a.disabled) continue;
+    if (auto r = allocate(call, a); !r) return r.error();
+    if (auto r = allocate(call, b); !r) return r.error();
+  }
+  return true;
+}
+
+void SessionService::post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg) {
+  engine::ShardCommand cmd;
+  cmd.id = s.slot;
+  cmd.cfg = cfg;
+  if (!s.posted) {
+    cmd.op = engine::ShardCommand::Op::add;
+    cmd.fd = s.fd;
+    s.fd = -1;
+    s.posted = true;
+  } else {
+    cmd.op = engine::ShardCommand::Op::update;
+  }
+  engine_.shard(call.shard).post(cmd);
+}
+
+// Configures the four endpoints of media `i`: what arrives facing one leg leaves facing the other.
+void SessionService::wire(Call& call, size_t i) {
+  if (i >= call.legs[0].media.size() || i >= call.legs[1].media.size()) return;
+  MediaSide* sides[2] = {&call.legs[0].media[i], &call.legs[1].media[i]};
+  if (sides[0]->rtp.port == 0 || sides[1]->rtp.port == 0) return;
+  for (int k = 0; k < 2; ++k) {
+    MediaSide& x = *sides[k];
+    const MediaSide& y = *sides[1 - k];
+    const io::SocketId y_rtcp = y.rtcp_mux ? y.rtp.slot : y.rtcp.slot;
+    engine::EndpointConfig cfg;
+    cfg.strict_source = call.strict_source;
+    cfg.relatch = to_engine(media_.relatch);
+    cfg.rtcp_mux = x.rtcp_mux;
+    cfg.component = engine::Component::rtp;
+    cfg.signaled = x.rtp.signaled;
+    cfg.forward_to = y.rtp.slot;
+    cfg.rtcp_forward_to = y_rtcp;
+    post_stream(call, x.rtp, cfg);
+    cfg.component = engine::Component::rtcp;
+    cfg.rtcp_mux = false;
+    cfg.signaled = x.rtcp.signaled;
+    cfg.forward_to = y_rtcp;
+    cfg.rtcp_forward_to = y_rtcp;
+    post_stream(call, x.rtcp, cfg);
+  }
+}
+
+// The SDP goes to the party of leg `to_leg`: it must send to the sockets facing it, which are
+// that leg's own.
+std::string SessionService::rewritten_for(const Call& call, int to_leg, sdp::Session s,
+                                          const SignalRequest& req) const {
+  const Leg& leg = call.legs[to_leg];
+  std::vector<LocalMedia> local(s.media.size());
+  for (size_t i = 0; i < s.media.size() && i < leg.media.size(); ++i) {
+    if (s.media[i].port == 0) continue;
+    local[i] = {leg.media[i].rtp.port, leg.media[i].rtcp_mux};
+  }
+  RewriteOptions opt;
+  opt.address = advertised_;
+  opt.replace_origin = req.replace_origin;
+  opt.replace_session_connection = req.replace_session_connection;
+  rewrite_sdp(s, local, opt);
+  return sdp::write(s);
+}
+
+Result<std::string> SessionService::offer(const SignalRequest& req) {
+  if (auto r = require(req.call_id, "call-id"); !r) return r.error();
+  if (auto r = require(req.from_tag, "from-tag"); !r) return r.error();
+  auto parsed = parse_sdp(req.sdp);
+  if (!parsed) return parsed.error();
+
+  const bool existed = calls_.count(req.call_id) != 0;
+  auto found = find_or_create(req, true);
+  if (!found) return found.error();
+  Call& call = **found;
+  int from = call.leg_index(req.from_tag);
+  if (from < 0) {
+    if (!call.legs[1].tag.empty() || call.legs[1].media.empty()) {
+      return bad_field("from-tag", "from-tag '" + req.from_tag + "' is not a party of this call");
+    }
+    call.legs[1].tag = req.from_tag;  // the answerer re-offers before its tag was known
+    from = 1;
+  }
+  if (auto r = take_sdp(call, from, *parsed); !r) {
+    if (!existed) destroy(req.call_id, "error");
+    return r.error();
+  }
+  for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
+  call.last_signal = wall_now();
+  call.last_signal_mono = mono_now_ns();
+  // Sent to the other party: it must send to the sockets facing it.
+  return rewritten_for(call, 1 - from, std::move(*parsed), req);
+}
+
+Result<std::string> SessionService::answer(const SignalRequest& req) {
+  if (auto r = require(req.call_id, "call-id"); !r) return r.error();
+  if (auto r = require(req.from_tag, "from-tag"); !r) return r.error();
+  if (auto r = require(req.to_tag, "to-tag"); !r) return r.error();
+  auto parsed = parse_sdp(req.sdp);
+  if (!parsed) return parsed.error();
+  auto found = find_or_create(req, false);
+  if (!found) return found.error();
+  Call& call = **found;
+  const int offerer = call.leg_index(req.from_tag);
+  if (offerer < 0) return Error{ErrorCode::not_found, "from-tag", "Unknown from-tag"};
+  const int answerer = 1 - offerer;
+  Leg& ans = call.legs[answerer];
+  if (ans.tag != req.to_tag) {
+    ans.tag = req.to_tag;
+    ans.created = wall_now();
+  }
+  if (auto r = take_sdp(call, answerer, *parsed); !r) return r.error();
+  for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
+  call.last_signal = wall_now();
+  call.last_signal_mono = mono_now_ns();
+  return rewritten_for(call, offerer, std::move(*parsed), req);
+}
+
+void SessionService::destroy(const std::string& call_id, const char* reason) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return;
+  Call& call = *it->second;
+  for (Leg& leg : call.legs) {
+    for (MediaSide& side : leg.media) {
+      for (StreamSlot* s : {&side.rtp, &side.rtcp}) {
+        if (s->posted) {
+          engine::ShardCommand cmd;
+          cmd.op = engine::ShardCommand::Op::remove;
+          cmd.id = s->slot;
+          engine_.shard(call.shard).post(cmd);
+        } else if (s->fd >= 0) {
+          ::close(s->fd);
+        }
+        s->fd = -1;
+        s->posted = false;
+      }
+      if (side.rtp.port != 0) ports_.release(side.rtp.port);
+      side.rtp.port = 0;
+    }
+  }
+  calls_.erase(it);
+  ++counters_.deleted;
+  emit("session_deleted", call_id, reason);
+}
+
+Result<CallSnapshot> SessionService::remove(const std::string& call_id, const std::string&) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return Error{ErrorCode::not_found, "call-id", "Unknown call-id"};
+  CallSnapshot snap = snapshot(*it->second);
+  destroy(call_id, "request");
+  return snap;
+}
+
+Result<CallSnapshot> SessionService::query(const std::string& call_id) const {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return Error{ErrorCode::not_found, "call-id", "Unknown call-id"};
+  return snapshot(*it->second);
+}
+
+size_t SessionService::expire_idle(int64_t now) {
+  if (media_.timeout == 0) return 0;
+  const int64_t limit = int64_t{media_.timeout} * 1'000'000'000;
+  std::vector<std::string> idle;
+  for (const auto& [id, call] : calls_) {
+    int64_t last = call->last_signal_mono;
+    for (const Leg& leg : call->legs)
+      for (const MediaSide& side : leg.media)
+        for (const StreamSlot* s : {&side.rtp, &side.rtcp})
+          if (s->posted)
+            last = std::max(last, engine_.endpoint(s->slot).last_seen_ns.load(std::memory_order_relaxed));
+    if (now - last > limit) idle.push_back(id);
+  }
+  for (const std::string& id : idle) {
+    emit("media_timeout", id);
+    ++counters_.timed_out;
+    destroy(id, "timeout");
+  }
+  return idle.size();
+}
+
+void SessionService::clear() {
+  while (!calls_.empty()) destroy(calls_.begin()->first, "shutdown");
+}
+
+SessionCounters SessionService::counters() const {
+  SessionCounters c = counters_;
+  c.current = calls_.size();
+  c.port_pairs_used = ports_.pairs_used();
+  c.port_pairs_total = ports_.pairs_total();
+  return c;
+}
+
+void SessionService::emit(const char* name, const std::string& call_id, const char* reason) {
+  if (sink_) sink_(SessionEvent{name, call_id, reason, wall_now()});
+}
+
+}  // namespace rtpx::control

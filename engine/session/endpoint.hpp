@@ -1,0 +1,73 @@
+#pragma once
+// One local media socket of a call and everything the packet path needs to relay what arrives on
+// it. The owning shard is the only writer of the hot fields; the control plane changes the
+// configuration through the shard's command queue and reads counters and the latched address.
+
+#include <atomic>
+#include <cstdint>
+
+#include "engine/core/relaxed_counter.hpp"
+#include "engine/core/seqlock.hpp"
+#include "engine/io/packet.hpp"
+#include "engine/net/sock_addr.hpp"
+
+namespace rtpx::engine {
+
+enum class Component : uint8_t { rtp, rtcp };
+
+// After latching, who may take the stream over (NAT rebinding vs. RTP bleed).
+enum class Relatch : uint8_t { never, same_ssrc, any };
+
+enum class DropReason : uint8_t {
+  malformed,          // not RTP/RTCP where that is expected
+  unexpected_source,  // not from the latched / signaled party
+  no_destination,     // the other side's address is not known yet
+  tx_error,           // the kernel refused the send
+  inactive,           // stream removed or not configured
+  count
+};
+inline constexpr const char* kDropReasonNames[] = {"malformed", "unexpected_source",
+                                                    "no_destination", "tx_error", "inactive"};
+
+// Decided by the control plane when a stream is set up or changed; the hot loop only reads it.
+struct EndpointConfig {
+  net::SockAddr signaled;                  // where the party receives (from SDP); any = unknown
+  io::SocketId forward_to = io::kNoSocket;  // local socket that sends what arrives here
+  io::SocketId rtcp_forward_to = io::kNoSocket;  // with rtcp-mux: where muxed RTCP leaves
+  Component component = Component::rtp;
+  bool rtcp_mux = false;       // RTP and RTCP share this socket (RFC 5761)
+  bool strict_source = false;  // accept only the signaled address
+  Relatch relatch = Relatch::same_ssrc;
+};
+
+struct alignas(64) Endpoint {
+  // Shard-owned state.
+  EndpointConfig cfg;
+  bool active = false;
+  bool latched = false;
+  uint32_t latched_ssrc = 0;
+  net::SockAddr latched_addr;
+
+  // Readable from the control plane.
+  SeqLocked<net::SockAddr> published_peer;  // latched address, once latched
+  std::atomic<bool> published_latched{false};
+  RelaxedCounter packets, bytes, errors, dropped;
+  std::atomic<int64_t> last_seen_ns{0};  // CLOCK_MONOTONIC, 0 = never
+
+  void reset(const EndpointConfig& c) noexcept {
+    cfg = c;
+    active = true;
+    latched = false;
+    latched_ssrc = 0;
+    latched_addr = {};
+    published_peer.store({});
+    published_latched.store(false, std::memory_order_relaxed);
+    packets.set(0);
+    bytes.set(0);
+    errors.set(0);
+    dropped.set(0);
+    last_seen_ns.store(0, std::memory_order_relaxed);
+  }
+};
+
+}  // namespace rtpx::engine

@@ -1,0 +1,76 @@
+#pragma once
+// One worker thread, run to completion: drain control commands, receive a burst, relay it,
+// send it. Owns its backend (sockets, packet pool) and the endpoints whose sockets it holds.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "engine/core/relaxed_counter.hpp"
+#include "engine/io/io_backend.hpp"
+#include "engine/session/relay_path.hpp"
+#include "engine/shard/shard_command.hpp"
+#include "engine/shard/spsc_queue.hpp"
+
+namespace rtpx::engine {
+
+struct ShardCounters {
+  RelaxedCounter relayed_packets;
+  RelaxedCounter relayed_bytes;
+  RelaxedCounter drops[static_cast<size_t>(DropReason::count)];
+  RelaxedCounter sockets;
+  RelaxedCounter loops;        // iterations of the run loop
+  RelaxedCounter busy_loops;   // iterations that received packets
+};
+
+class Shard {
+ public:
+  static constexpr uint32_t kMaxBurst = 256;
+
+  Shard(uint32_t id, std::unique_ptr<io::IoBackend> backend, EndpointTable table, uint32_t burst);
+  ~Shard();
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  void start();
+  void stop();
+
+  // Control thread only. Queues a command and wakes the shard; returns a ticket for applied().
+  uint64_t post(const ShardCommand& cmd);
+  bool applied(uint64_t ticket) const noexcept {
+    return applied_.load(std::memory_order_acquire) >= ticket;
+  }
+  // Blocks (control plane) until the ticket is applied; false on timeout.
+  bool wait_applied(uint64_t ticket, int timeout_ms = 2000) const;
+
+  // One loop iteration; returns packets received. Used by the thread and by tests that drive a
+  // shard by hand (no thread started).
+  size_t poll_once(int wait_ms) noexcept;
+
+  uint32_t id() const noexcept { return id_; }
+  io::IoBackend& backend() noexcept { return *backend_; }
+  const io::IoBackend& backend() const noexcept { return *backend_; }
+  const ShardCounters& counters() const noexcept { return counters_; }
+
+ private:
+  void apply_commands() noexcept;
+  void run() noexcept;
+  static int64_t now_ns() noexcept;
+
+  uint32_t id_;
+  std::unique_ptr<io::IoBackend> backend_;
+  EndpointTable table_;
+  uint32_t burst_;
+  SpscQueue<ShardCommand> commands_;
+  uint64_t posted_ = 0;  // control thread
+  std::atomic<uint64_t> applied_{0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  ShardCounters counters_;
+  io::Packet* rx_[kMaxBurst];
+  io::Packet* tx_[kMaxBurst];
+  io::Packet* drop_[kMaxBurst];
+};
+
+}  // namespace rtpx::engine
