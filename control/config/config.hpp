@@ -4,6 +4,7 @@
 // file:line and the reason; nothing is validated later.
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,12 +13,14 @@
 namespace rtpx::config {
 
 enum class Relatch : uint8_t { never, same_ssrc, any };
+std::string_view to_string(Relatch r);  // "never", "same-ssrc", "any" (the TOML spelling)
 
 struct EngineConfig {
   std::string backend = "io_uring";  // io_uring | epoll
   uint32_t threads = 0;              // shards; 0 = one per online core
   uint32_t pool_packets = 4096;      // packet buffers per shard
   uint32_t burst = 32;               // packets per rx burst (1..256)
+  bool operator==(const EngineConfig&) const = default;
 };
 
 struct MediaConfig {
@@ -26,18 +29,21 @@ struct MediaConfig {
   uint16_t port_min = 30000;            // even
   uint16_t port_max = 40000;            // > port_min
   uint32_t timeout = 60;                // seconds without media before a call is deleted (0: never)
-  bool strict_source = false;  // latch only to the signaled address
+  bool strict_source = false;           // latch only to the signaled address
   Relatch relatch = Relatch::same_ssrc;  // after latching, who may take the stream over
+  bool operator==(const MediaConfig&) const = default;
 };
 
 struct ControlConfig {
   std::string socket = "/run/rtpx/control.sock";
   uint32_t socket_mode = 0660;
   std::string ng_listen = "127.0.0.1:2223";  // empty: no ng listener
+  bool operator==(const ControlConfig&) const = default;
 };
 
 struct LogConfig {
   std::string level = "info";  // trace debug info warn error critical off
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
@@ -46,6 +52,7 @@ struct Config {
   ControlConfig control;
   LogConfig log;
   std::string source = "<embedded>";  // where it was loaded from, for messages
+  bool operator==(const Config&) const = default;
 };
 
 class ConfigError : public std::runtime_error {
@@ -60,5 +67,25 @@ std::string_view default_config_toml();
 Config parse_config(std::string_view toml_text, std::string_view source_name);
 // Reads and parses a file. Throws ConfigError("path: cannot read: ...") when unreadable.
 Config load_config_file(const std::string& path);
+
+// A value rule that a Config breaks. `key` is the dotted TOML key ("media.port_min") and
+// `reason` reads after it ("must be even"). Rules over two keys also name the other one, with a
+// reason that reads after it, so a caller can blame whichever of the two the user set.
+struct Violation {
+  std::string key;
+  std::string reason;
+  std::string other_key;  // empty for single-key rules
+  std::string other_reason;
+};
+
+// Every value rule (ranges, names, addresses, port range), the single source of truth for both
+// the file and command-line flags. Returns every violation (single-key rules in key order,
+// then rules over two keys); empty means valid.
+std::vector<Violation> validate(const Config& cfg);
+
+// Sets one key from its text form, as a command-line flag gives it: ("media.port_min", "30000").
+// Checks the type and the key's integer range only (validate() checks the rest). Returns the
+// reason ("must be an integer") on failure, with `cfg` unchanged.
+std::optional<std::string> set_key(Config& cfg, std::string_view key, std::string_view text);
 
 }  // namespace rtpx::config
