@@ -1,0 +1,96 @@
+#include "control/daemon/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <thread>
+
+#include "control/ng/ng_server.hpp"
+#include "control/socket/control_server.hpp"
+
+namespace rtpx::daemon {
+
+namespace asio = boost::asio;
+
+namespace {
+
+engine::EngineOptions engine_options(const config::Config& c) {
+  engine::EngineOptions o;
+  o.backend = c.engine.backend;
+  o.threads = c.engine.threads != 0 ? c.engine.threads
+                                    : std::max(1u, std::thread::hardware_concurrency());
+  o.endpoint_slots = static_cast<uint32_t>(c.media.port_max) + 1 - c.media.port_min;
+  o.io.pool_packets = c.engine.pool_packets;
+  o.io.burst = c.engine.burst;
+  return o;
+}
+
+}  // namespace
+
+Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
+  engine_ = std::make_unique<engine::Engine>(engine_options(config_));
+  if (!engine_->fallback_reason().empty()) spdlog::warn("{}", engine_->fallback_reason());
+  sessions_ = std::make_unique<control::SessionService>(*engine_, config_.media);
+  ctx_.reset(new control::DaemonContext{config_, *engine_, *sessions_, 0, {}, {}, {}, {}});
+  ctx_->started = control::SessionService::wall_now();
+  ctx_->control_socket = config_.control.socket;
+  control_ = std::make_unique<control::ControlServer>(io_, *ctx_, config_.control.socket,
+                                                      config_.control.socket_mode);
+  if (!config_.control.ng_listen.empty()) {
+    ng_ = std::make_unique<ng::NgServer>(io_, *ctx_, config_.control.ng_listen);
+    ctx_->ng_listen = ng_->local_address();
+  }
+  sessions_->set_event_sink([this](const control::SessionEvent& ev) {
+    if (ev.name == "media_timeout") spdlog::info("call {}: media timeout", ev.call_id);
+    control_->publish(ev);
+  });
+  engine_->start();
+  spdlog::info("rtpxd {} ready: backend {} ({} shard{}), media {} ports {}-{}, control {}, ng {}",
+               RTPX_VERSION, engine_->backend_name(), engine_->shard_count(),
+               engine_->shard_count() == 1 ? "" : "s", config_.media.interface,
+               config_.media.port_min, config_.media.port_max, ctx_->control_socket,
+               ctx_->ng_listen.empty() ? "off" : ctx_->ng_listen);
+  schedule_tick();
+}
+
+Daemon::~Daemon() {
+  // Calls first (they post removals to the shards), then the listeners, then the shards.
+  sessions_->set_event_sink({});
+  sessions_->clear();
+  ng_.reset();
+  control_.reset();
+  engine_->stop();
+}
+
+void Daemon::schedule_tick() {
+  tick_.expires_after(std::chrono::seconds(1));
+  tick_.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;
+    sessions_->expire_idle(control::SessionService::mono_now_ns());
+    schedule_tick();
+  });
+}
+
+int Daemon::run(bool handle_signals) {
+  asio::signal_set signals(io_);
+  if (handle_signals) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([this](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      spdlog::info("signal {}: shutting down", sig);
+      stop();
+    });
+  }
+  io_.run();
+  return 0;
+}
+
+void Daemon::stop() {
+  asio::post(io_, [this] {
+    tick_.cancel();
+    io_.stop();
+  });
+}
+
+}  // namespace rtpx::daemon

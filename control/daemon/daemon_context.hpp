@@ -1,0 +1,30 @@
+#pragma once
+// What the control-plane front ends (control socket, ng listener, timers) share. Lives on the
+// control thread; nothing here is touched by shards.
+
+#include <cstdint>
+#include <string>
+
+#include "control/config/config.hpp"
+#include "control/session/session_service.hpp"
+#include "engine/engine.hpp"
+
+namespace rtpx::control {
+
+struct FrontEndCounters {
+  uint64_t requests = 0;
+  uint64_t errors = 0;
+};
+
+struct DaemonContext {
+  const config::Config& config;
+  engine::Engine& engine;
+  SessionService& sessions;
+  double started = 0;  // wall clock seconds
+  FrontEndCounters control;
+  FrontEndCounters ng;
+  std::string ng_listen;       // actual address, after binding (port 0 resolved)
+  std::string control_socket;  // path
+};
+
+}  // namespace rtpx::control

@@ -1,0 +1,70 @@
+#include "control/ng/ng_render.hpp"
+
+#include <cmath>
+
+namespace rtpx::ng {
+namespace {
+
+Value endpoint(const net::SockAddr& a) {
+  Dict d;
+  if (!a.valid()) return d;
+  d.emplace_back("family", a.family() == AF_INET6 ? "IPv6" : "IPv4");
+  d.emplace_back("address", a.ip_string());
+  d.emplace_back("port", static_cast<int64_t>(a.port()));
+  return d;
+}
+
+Value counters(const control::StreamStats& s) {
+  return Dict{{"packets", static_cast<int64_t>(s.packets)},
+              {"bytes", static_cast<int64_t>(s.bytes)},
+              {"errors", static_cast<int64_t>(s.errors)}};
+}
+
+Value stream(const control::StreamSnapshot& s) {
+  List flags;
+  flags.emplace_back(s.component == "rtp" ? "RTP" : "RTCP");
+  flags.emplace_back("filled");
+  if (s.latched) flags.emplace_back("confirmed");
+  Dict d{{"local port", static_cast<int64_t>(s.local.port())},
+         {"local address", s.local.ip_string()},
+         {"family", s.local.family() == AF_INET6 ? "IPv6" : "IPv4"},
+         {"endpoint", endpoint(s.peer)},
+         {"advertised endpoint", endpoint(s.signaled)},
+         {"last packet",
+          static_cast<int64_t>(s.stats.last_seen ? std::floor(*s.stats.last_seen) : 0)},
+         {"flags", std::move(flags)},
+         {"stats", counters(s.stats)}};
+  return d;
+}
+
+}  // namespace
+
+void add_call_stats(Value& reply, const control::CallSnapshot& call) {
+  reply.set("created", static_cast<int64_t>(std::floor(call.created)));
+  reply.set("created_us", static_cast<int64_t>(std::llround(call.created * 1e6) % 1000000));
+  reply.set("last signal", static_cast<int64_t>(std::floor(call.last_signal)));
+  reply.set("SSRC", Dict{});
+  Dict tags;
+  for (const control::LegSnapshot& leg : call.legs) {
+    List medias;
+    for (const control::MediaSnapshot& m : leg.media) {
+      List streams;
+      for (const control::StreamSnapshot& s : m.streams) streams.push_back(stream(s));
+      List mflags;
+      if (m.rtcp_mux) mflags.emplace_back("RTCP-mux");
+      medias.push_back(Dict{{"index", static_cast<int64_t>(m.index)},
+                            {"type", m.type},
+                            {"protocol", m.protocol},
+                            {"streams", std::move(streams)},
+                            {"flags", std::move(mflags)}});
+    }
+    tags.emplace_back(leg.tag, Dict{{"tag", leg.tag},
+                                    {"created", static_cast<int64_t>(std::floor(leg.created))},
+                                    {"medias", std::move(medias)}});
+  }
+  reply.set("tags", std::move(tags));
+  reply.set("totals",
+            Dict{{"RTP", counters(call.rtp_totals)}, {"RTCP", counters(call.rtcp_totals)}});
+}
+
+}  // namespace rtpx::ng

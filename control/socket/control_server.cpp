@@ -1,0 +1,143 @@
+#include "control/socket/control_server.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <filesystem>
+#include <stdexcept>
+
+#include "control/socket/json_commands.hpp"
+#include "control/socket/render_json.hpp"
+
+namespace rtpx::control {
+
+namespace asio = boost::asio;
+using stream = asio::local::stream_protocol;
+using nlohmann::json;
+
+class ControlConnection : public std::enable_shared_from_this<ControlConnection> {
+ public:
+  ControlConnection(ControlServer& server, stream::socket sock)
+      : server_(server), sock_(std::move(sock)), in_(kMaxControlLine) {}
+
+  void start() { read(); }
+  bool wants(const std::string& event) const { return events_.count(event) != 0; }
+  void send(std::string line) {
+    line.push_back('\n');
+    out_.push_back(std::move(line));
+    if (out_.size() == 1) write();
+  }
+  void close() {
+    boost::system::error_code ec;
+    sock_.close(ec);
+  }
+
+ private:
+  void read() {
+    auto self = shared_from_this();
+    asio::async_read_until(sock_, in_, '\n', [this, self](boost::system::error_code ec, size_t n) {
+      if (ec == asio::error::not_found) {  // the line outgrew the buffer
+        ++server_.ctx_.control.requests;
+        ++server_.ctx_.control.errors;
+        json reply = {{"error", to_json(Error{ErrorCode::line_too_long, "",
+                                              "request line longer than 1 MiB"})}};
+        closing_ = true;
+        send(reply.dump());
+        return;
+      }
+      if (ec) return finish();
+      std::string line(asio::buffers_begin(in_.data()), asio::buffers_begin(in_.data()) + n - 1);
+      in_.consume(n);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (!line.empty()) handle(line);
+      if (!closing_) read();
+    });
+  }
+
+  void handle(const std::string& line) {
+    json req = json::parse(line, nullptr, false);
+    if (req.is_discarded() || !req.is_object()) {
+      ++server_.ctx_.control.requests;
+      ++server_.ctx_.control.errors;
+      send(json{{"error", to_json(Error{ErrorCode::bad_json, "", "request is not a JSON object"})}}
+               .dump());
+      return;
+    }
+    json reply = dispatch_json(server_.ctx_, req);
+    if (reply.contains("result") && req.value("cmd", "") == "events.subscribe")
+      for (const json& name : reply["result"]["subscribed"]) events_.insert(name.get<std::string>());
+    send(reply.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  void write() {
+    auto self = shared_from_this();
+    asio::async_write(sock_, asio::buffer(out_.front()),
+                      [this, self](boost::system::error_code ec, size_t) {
+                        if (ec) return finish();
+                        out_.pop_front();
+                        if (!out_.empty()) return write();
+                        if (closing_) finish();
+                      });
+  }
+
+  void finish() {
+    close();
+    server_.connections_.erase(shared_from_this());
+  }
+
+  ControlServer& server_;
+  stream::socket sock_;
+  asio::streambuf in_;
+  std::deque<std::string> out_;
+  std::set<std::string> events_;  // subscribed event names
+  bool closing_ = false;
+};
+
+ControlServer::ControlServer(asio::io_context& io, DaemonContext& ctx, const std::string& path,
+                             unsigned mode)
+    : io_(io), ctx_(ctx), path_(path), acceptor_(io) {
+  std::error_code fec;
+  auto dir = std::filesystem::path(path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, fec);
+  ::unlink(path.c_str());  // a stale socket from an earlier run
+  boost::system::error_code ec;
+  acceptor_.open(stream(), ec);
+  if (!ec) acceptor_.bind(stream::endpoint(path), ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("control socket " + path + ": " + ec.message());
+  if (::chmod(path.c_str(), mode) != 0)
+    throw std::runtime_error("control socket " + path + ": cannot set mode");
+  accept();
+}
+
+ControlServer::~ControlServer() {
+  boost::system::error_code ec;
+  acceptor_.close(ec);
+  for (auto& c : connections_) c->close();
+  connections_.clear();
+  ::unlink(path_.c_str());
+}
+
+void ControlServer::accept() {
+  acceptor_.async_accept([this](boost::system::error_code ec, stream::socket sock) {
+    if (ec == asio::error::operation_aborted) return;
+    if (!ec) {
+      auto conn = std::make_shared<ControlConnection>(*this, std::move(sock));
+      connections_.insert(conn);
+      conn->start();
+    }
+    accept();
+  });
+}
+
+void ControlServer::publish(const SessionEvent& ev) {
+  std::string line = to_json(ev).dump();
+  for (const auto& c : connections_)
+    if (c->wants(ev.name)) c->send(line);
+}
+
+}  // namespace rtpx::control

@@ -1,0 +1,183 @@
+#include "control/socket/json_commands.hpp"
+
+#include <array>
+
+#include "control/socket/render_json.hpp"
+
+namespace rtpx::control {
+namespace {
+
+using nlohmann::json;
+
+// Session-layer errors name fields the ng way (call-id); the JSON protocol spells them call_id.
+Error json_field_names(Error e) {
+  for (char& c : e.field)
+    if (c == '-') c = '_';
+  return e;
+}
+
+Result<std::string> get_string(const json& req, const char* key, bool required) {
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) {
+    if (required) return bad_field(key, std::string("missing ") + key);
+    return std::string{};
+  }
+  if (!it->is_string()) return bad_field(key, std::string(key) + " must be a string");
+  return it->get<std::string>();
+}
+
+Result<std::vector<std::string>> get_string_list(const json& req, const char* key) {
+  std::vector<std::string> out;
+  auto it = req.find(key);
+  if (it == req.end() || it->is_null()) return out;
+  if (!it->is_array()) return bad_field(key, std::string(key) + " must be a list of strings");
+  for (const json& v : *it) {
+    if (!v.is_string()) return bad_field(key, std::string(key) + " must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Result<SignalRequest> signal_request(const json& req, bool answer) {
+  SignalRequest r;
+  auto call_id = get_string(req, "call_id", true);
+  if (!call_id) return call_id.error();
+  auto from_tag = get_string(req, "from_tag", true);
+  if (!from_tag) return from_tag.error();
+  auto to_tag = get_string(req, "to_tag", answer);
+  if (!to_tag) return to_tag.error();
+  auto sdp = get_string(req, "sdp", true);
+  if (!sdp) return sdp.error();
+  auto replace = get_string_list(req, "replace");
+  if (!replace) return replace.error();
+  auto flags = get_string_list(req, "flags");
+  if (!flags) return flags.error();
+  r.call_id = std::move(*call_id);
+  r.from_tag = std::move(*from_tag);
+  r.to_tag = std::move(*to_tag);
+  r.sdp = std::move(*sdp);
+  for (const std::string& v : *replace) {
+    if (v == "origin") r.replace_origin = true;
+    else if (v == "session-connection") r.replace_session_connection = true;
+    else return bad_field("replace", "unknown replace value '" + v + "'");
+  }
+  for (const std::string& f : *flags) {
+    if (f == "strict-source") r.strict_source = true;
+    else if (f == "symmetric" || f == "asymmetric" || f == "trust-address" ||
+             f == "media-handover" || f == "port-latching") continue;  // accepted, default here
+    else return bad_field("flags", "unknown flag '" + f + "'");
+  }
+  return r;
+}
+
+Result<json> cmd_offer(DaemonContext& ctx, const json& req) {
+  auto r = signal_request(req, false);
+  if (!r) return r.error();
+  auto sdp = ctx.sessions.offer(*r);
+  if (!sdp) return json_field_names(sdp.error());
+  return json{{"sdp", *sdp}};
+}
+
+Result<json> cmd_answer(DaemonContext& ctx, const json& req) {
+  auto r = signal_request(req, true);
+  if (!r) return r.error();
+  auto sdp = ctx.sessions.answer(*r);
+  if (!sdp) return json_field_names(sdp.error());
+  return json{{"sdp", *sdp}};
+}
+
+Result<json> cmd_delete(DaemonContext& ctx, const json& req) {
+  auto id = get_string(req, "call_id", true);
+  if (!id) return id.error();
+  auto tag = get_string(req, "from_tag", false);
+  if (!tag) return tag.error();
+  auto snap = ctx.sessions.remove(*id, *tag);
+  if (!snap) return json_field_names(snap.error());
+  return to_json(*snap);
+}
+
+Result<json> cmd_query(DaemonContext& ctx, const json& req) {
+  auto id = get_string(req, "call_id", true);
+  if (!id) return id.error();
+  auto snap = ctx.sessions.query(*id);
+  if (!snap) return json_field_names(snap.error());
+  return to_json(*snap);
+}
+
+Result<json> cmd_list(DaemonContext& ctx, const json& req) {
+  size_t limit = SIZE_MAX;
+  if (auto it = req.find("limit"); it != req.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 0)
+      return bad_field("limit", "limit must be a non-negative integer");
+    limit = it->get<size_t>();
+  }
+  return to_json(ctx.sessions.list(limit));
+}
+
+Result<json> cmd_stats(DaemonContext& ctx, const json&) { return stats_json(ctx); }
+Result<json> cmd_info(DaemonContext& ctx, const json&) { return engine_info_json(ctx); }
+
+Result<json> cmd_subscribe(DaemonContext&, const json& req) {
+  auto events = get_string_list(req, "events");
+  if (!events) return events.error();
+  static constexpr std::array<std::string_view, 3> kKnown{"session_created", "session_deleted",
+                                                          "media_timeout"};
+  json names = json::array();
+  for (const std::string& e : *events) {
+    bool known = false;
+    for (auto k : kKnown) known = known || k == e;
+    if (!known) return bad_field("events", "unknown event '" + e + "'");
+    names.push_back(e);
+  }
+  if (events->empty())
+    for (auto k : kKnown) names.push_back(k);
+  return json{{"subscribed", std::move(names)}};
+}
+
+constexpr std::array<JsonCommand, 8> kCommands{{
+    {"session.offer", &cmd_offer, "offer SDP from from_tag; returns SDP for the answerer"},
+    {"session.answer", &cmd_answer, "answer SDP from to_tag; returns SDP for the offerer"},
+    {"session.delete", &cmd_delete, "delete a call; returns its final counters"},
+    {"session.query", &cmd_query, "one call's legs, media, streams and counters"},
+    {"session.list", &cmd_list, "calls with their totals"},
+    {"stats", &cmd_stats, "global counters"},
+    {"engine.info", &cmd_info, "version, backend, shards, ports, listeners"},
+    {"events.subscribe", &cmd_subscribe, "stream events on this connection"},
+}};
+
+}  // namespace
+
+std::span<const JsonCommand> json_commands() { return kCommands; }
+
+const JsonCommand* find_json_command(std::string_view name) {
+  for (const JsonCommand& c : kCommands)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+json dispatch_json(DaemonContext& ctx, const json& request) {
+  ++ctx.control.requests;
+  json reply = json::object();
+  if (auto it = request.find("id"); it != request.end()) reply["id"] = *it;
+  auto fail = [&](Error e) {
+    ++ctx.control.errors;
+    reply["error"] = to_json(e);
+    return reply;
+  };
+  auto cmd = request.find("cmd");
+  if (cmd == request.end() || !cmd->is_string())
+    return fail(bad_field("cmd", "missing cmd (the command name)"));
+  const JsonCommand* c = find_json_command(cmd->get<std::string>());
+  if (c == nullptr)
+    return fail({ErrorCode::unknown_command, "cmd", "unknown command '" + cmd->get<std::string>() + "'"});
+  try {
+    Result<json> r = c->handler(ctx, request);
+    if (!r) return fail(r.error());
+    reply["result"] = std::move(*r);
+  } catch (const std::exception& e) {
+    return fail({ErrorCode::internal, "", e.what()});
+  }
+  return reply;
+}
+
+}  // namespace rtpx::control

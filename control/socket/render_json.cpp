@@ -1,0 +1,142 @@
+#include "control/socket/render_json.hpp"
+
+namespace rtpx::control {
+namespace {
+
+using nlohmann::json;
+
+json addr(const net::SockAddr& a) {
+  if (!a.valid()) return nullptr;
+  return a.to_string();
+}
+
+json stats(const StreamStats& s) {
+  return {{"packets", s.packets},
+          {"bytes", s.bytes},
+          {"errors", s.errors},
+          {"dropped", s.dropped},
+          {"last_seen", s.last_seen ? json(*s.last_seen) : json(nullptr)}};
+}
+
+}  // namespace
+
+json to_json(const CallSnapshot& call) {
+  json legs = json::array();
+  for (const LegSnapshot& leg : call.legs) {
+    json media = json::array();
+    for (const MediaSnapshot& m : leg.media) {
+      json streams = json::array();
+      for (const StreamSnapshot& s : m.streams) {
+        streams.push_back({{"component", s.component},
+                           {"local", addr(s.local)},
+                           {"signaled", addr(s.signaled)},
+                           {"peer", addr(s.peer)},
+                           {"latched", s.latched},
+                           {"stats", stats(s.stats)}});
+      }
+      media.push_back({{"index", m.index},
+                       {"type", m.type},
+                       {"protocol", m.protocol},
+                       {"rtcp_mux", m.rtcp_mux},
+                       {"streams", std::move(streams)}});
+    }
+    legs.push_back({{"tag", leg.tag}, {"created", leg.created}, {"media", std::move(media)}});
+  }
+  return {{"call_id", call.call_id},
+          {"created", call.created},
+          {"last_signal", call.last_signal},
+          {"shard", call.shard},
+          {"legs", std::move(legs)},
+          {"totals", {{"rtp", stats(call.rtp_totals)}, {"rtcp", stats(call.rtcp_totals)}}}};
+}
+
+json to_json(const std::vector<CallSummary>& calls) {
+  json out = json::array();
+  for (const CallSummary& c : calls) {
+    out.push_back({{"call_id", c.call_id},
+                   {"created", c.created},
+                   {"legs", c.legs},
+                   {"packets", c.packets},
+                   {"bytes", c.bytes}});
+  }
+  return {{"calls", std::move(out)}};
+}
+
+json to_json(const SessionEvent& ev) {
+  json j = {{"event", ev.name}, {"call_id", ev.call_id}, {"time", ev.time}};
+  if (!ev.reason.empty()) j["reason"] = ev.reason;
+  return j;
+}
+
+json to_json(const Error& err) {
+  json e = {{"code", error_code_name(err.code)}, {"message", err.message}};
+  if (!err.field.empty()) e["field"] = err.field;
+  return e;
+}
+
+json stats_json(const DaemonContext& ctx) {
+  const SessionCounters sc = ctx.sessions.counters();
+  uint64_t relayed = 0, bytes = 0;
+  uint64_t drops[static_cast<size_t>(engine::DropReason::count)] = {};
+  for (uint32_t i = 0; i < ctx.engine.shard_count(); ++i) {
+    const engine::ShardCounters& c = ctx.engine.shard(i).counters();
+    relayed += c.relayed_packets.get();
+    bytes += c.relayed_bytes.get();
+    for (size_t r = 0; r < std::size(drops); ++r) drops[r] += c.drops[r].get();
+  }
+  json dropped = json::object();
+  for (size_t r = 0; r < std::size(drops); ++r) dropped[engine::kDropReasonNames[r]] = drops[r];
+  const auto& ports = ctx.sessions.ports();
+  const uint32_t total_ports = 2 * sc.port_pairs_total;
+  const uint32_t used_ports = 2 * sc.port_pairs_used;
+  return {{"uptime", SessionService::wall_now() - ctx.started},
+          {"sessions",
+           {{"current", sc.current},
+            {"total", sc.total},
+            {"timed_out", sc.timed_out},
+            {"deleted", sc.deleted}}},
+          {"packets", {{"relayed", relayed}, {"bytes", bytes}, {"dropped", std::move(dropped)}}},
+          {"ports",
+           {{"min", ports.port_min()},
+            {"max", ports.port_max()},
+            {"used", used_ports},
+            {"free", total_ports - used_ports}}},
+          {"control", {{"requests", ctx.control.requests}, {"errors", ctx.control.errors}}},
+          {"ng", {{"requests", ctx.ng.requests}, {"errors", ctx.ng.errors}}}};
+}
+
+json engine_info_json(const DaemonContext& ctx) {
+  json shards = json::array();
+  for (uint32_t i = 0; i < ctx.engine.shard_count(); ++i) {
+    const engine::Shard& s = ctx.engine.shard(i);
+    const io::BackendStats b = s.backend().stats();
+    shards.push_back({{"id", i},
+                      {"sockets", s.counters().sockets.get()},
+                      {"rx_packets", b.rx_packets},
+                      {"tx_packets", b.tx_packets},
+                      {"rx_calls", b.rx_calls},
+                      {"tx_calls", b.tx_calls},
+                      {"tx_errors", b.tx_errors},
+                      {"rx_truncated", b.rx_truncated},
+                      {"rx_no_buffer", b.rx_no_buffer}});
+  }
+  const io::BackendCaps caps = ctx.engine.shard(0).backend().caps();
+  return {{"version", RTPX_VERSION},
+          {"backend", ctx.engine.backend_name()},
+          {"backend_requested", ctx.engine.backend_requested()},
+          {"fallback_reason", ctx.engine.fallback_reason()},
+          {"backend_caps",
+           {{"multishot_rx", caps.multishot_rx},
+            {"provided_buffers", caps.provided_buffers},
+            {"batched_syscalls", caps.batched_syscalls}}},
+          {"interface", ctx.config.media.interface},
+          {"advertised", ctx.config.media.advertised.empty() ? ctx.config.media.interface
+                                                             : ctx.config.media.advertised},
+          {"ports", {{"min", ctx.config.media.port_min}, {"max", ctx.config.media.port_max}}},
+          {"ng_listen", ctx.ng_listen},
+          {"control_socket", ctx.control_socket},
+          {"uptime", SessionService::wall_now() - ctx.started},
+          {"shards", std::move(shards)}};
+}
+
+}  // namespace rtpx::control
