@@ -1,0 +1,166 @@
+// Black-box: hostile or broken input on every interface is counted or answered with an error;
+// the daemon keeps running and no session leaks.
+
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tests/integration/daemon_fixture.hpp"
+
+namespace rtpx::test {
+namespace {
+
+using nlohmann::json;
+
+class BadInputTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    // Nothing leaked, and the process is healthy (sanitizers would make the exit non-zero).
+    json stats = d_.control().request("stats");
+    EXPECT_EQ(stats["sessions"]["current"], 0);
+    EXPECT_EQ(stats["ports"]["used"], 0);
+    EXPECT_EQ(d_.stop(), 0) << "rtpxd did not exit cleanly";
+  }
+
+  std::pair<net::SockAddr, net::SockAddr> call(const std::string& id, std::vector<std::string> flags = {}) {
+    json offer_args = {{"call_id", id}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}};
+    if (!flags.empty()) offer_args["flags"] = flags;
+    auto offer = d_.control().request("session.offer", offer_args);
+    auto answer = d_.control().request(
+        "session.answer", {{"call_id", id}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(bob_.port())}});
+    return {media_address(answer["sdp"]), media_address(offer["sdp"])};
+  }
+
+  // Raw line exchange on a fresh control connection.
+  std::string raw_control(const std::string& bytes, bool expect_close = false) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::snprintf(a.sun_path, sizeof a.sun_path, "%s", d_.socket_path().c_str());
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    size_t off = 0;
+    while (off < bytes.size()) {
+      ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+    timeval tv{3, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string out;
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      out.append(buf, static_cast<size_t>(n));
+      if (!expect_close && out.find('\n') != std::string::npos) break;
+    }
+    ::close(fd);
+    return out;
+  }
+
+  DaemonProcess d_{DaemonArgs{}};
+  Phone alice_, bob_;
+};
+
+TEST_F(BadInputTest, MalformedRtpIsCountedAndDropped) {
+  auto [alice_dst, bob_dst] = call("bad1");
+  alice_.send_to(alice_dst, rtp_packet(7, 1));  // latch
+  ASSERT_FALSE(bob_.recv(1000).empty());
+  alice_.send_to(alice_dst, {0x00, 0x01, 0x02});                  // too short
+  alice_.send_to(alice_dst, std::vector<uint8_t>(172, 0x40));     // version 1
+  auto bad_csrc = rtp_packet(7, 2);
+  bad_csrc[0] = 0x8f;  // 15 CSRCs claimed, 172 bytes has room... make it too short
+  bad_csrc.resize(40);
+  alice_.send_to(alice_dst, bad_csrc);
+  alice_.send_to(alice_dst, rtp_packet(7, 3));  // a good one after the bad ones
+  auto got = bob_.recv_all(500);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], rtp_packet(7, 3));
+  json q = d_.control().request("session.query", {{"call_id", "bad1"}});
+  EXPECT_EQ(q["legs"][0]["media"][0]["streams"][0]["stats"]["errors"], 3);
+  EXPECT_EQ(q["legs"][0]["media"][0]["streams"][0]["stats"]["packets"], 2);
+  EXPECT_EQ(d_.control().request("stats")["packets"]["dropped"]["malformed"], 3);
+  d_.control().request("session.delete", {{"call_id", "bad1"}});
+}
+
+TEST_F(BadInputTest, PacketsFromAnUnexpectedSourceAreDropped) {
+  auto [alice_dst, bob_dst] = call("bad2");
+  alice_.send_to(alice_dst, rtp_packet(7, 1));
+  ASSERT_FALSE(bob_.recv(1000).empty());
+  Phone intruder;
+  intruder.send_to(alice_dst, rtp_packet(0x66, 1));  // another SSRC: RTP bleed attempt
+  EXPECT_TRUE(bob_.recv(300).empty());
+  EXPECT_EQ(d_.control().request("stats")["packets"]["dropped"]["unexpected_source"], 1);
+  // The stream stays latched to alice.
+  alice_.send_to(alice_dst, rtp_packet(7, 2));
+  EXPECT_EQ(bob_.recv(1000), rtp_packet(7, 2));
+  json q = d_.control().request("session.query", {{"call_id", "bad2"}});
+  EXPECT_EQ(q["legs"][0]["media"][0]["streams"][0]["peer"], alice_.local().to_string());
+  d_.control().request("session.delete", {{"call_id", "bad2"}});
+}
+
+TEST_F(BadInputTest, StrictSourceRefusesAnyoneButTheSignaledAddress) {
+  auto [alice_dst, bob_dst] = call("bad3", {"strict-source"});
+  Phone intruder;
+  intruder.send_to(alice_dst, rtp_packet(7, 1));  // first packet, but not from alice
+  EXPECT_TRUE(bob_.recv(300).empty());
+  alice_.send_to(alice_dst, rtp_packet(7, 2));
+  EXPECT_EQ(bob_.recv(1000), rtp_packet(7, 2));
+  d_.control().request("session.delete", {{"call_id", "bad3"}});
+}
+
+TEST_F(BadInputTest, ControlSocketGarbageGetsTypedErrors) {
+  json r = json::parse(raw_control("this is not json\n"));
+  EXPECT_EQ(r["error"]["code"], "bad_json");
+  r = json::parse(raw_control("[1,2,3]\n"));
+  EXPECT_EQ(r["error"]["code"], "bad_json");
+  r = json::parse(raw_control("{\"id\":4,\"cmd\":\"nope\"}\n"));
+  EXPECT_EQ(r["id"], 4);
+  EXPECT_EQ(r["error"]["code"], "unknown_command");
+  EXPECT_EQ(r["error"]["field"], "cmd");
+  r = json::parse(raw_control("{\"id\":5}\n"));
+  EXPECT_EQ(r["error"]["field"], "cmd");
+
+  auto bad = d_.control().try_request("session.offer", {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", "v=0\r\nbroken\r\n"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), "bad_field");
+  EXPECT_EQ(bad.error().field(), "sdp");
+  EXPECT_NE(bad.error().message().find("line 2"), std::string::npos) << bad.error().message();
+  bad = d_.control().try_request("session.offer", {{"call_id", 12}, {"from_tag", "a"}, {"sdp", "v=0"}});
+  EXPECT_EQ(bad.error().field(), "call_id");
+  bad = d_.control().try_request("session.offer", {{"call_id", "x"}, {"sdp", audio_sdp(1000)}});
+  EXPECT_EQ(bad.error().field(), "from_tag");
+  bad = d_.control().try_request("session.answer", {{"call_id", "x"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(1000)}});
+  EXPECT_EQ(bad.error().code(), "not_found");
+  bad = d_.control().try_request("session.offer", {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", audio_sdp(1000)}, {"flags", {"nonsense"}}});
+  EXPECT_EQ(bad.error().field(), "flags");
+  // The failed requests created nothing.
+  EXPECT_EQ(d_.control().request("session.list")["calls"].size(), 0u);
+}
+
+TEST_F(BadInputTest, OversizedLineIsRefusedAndTheConnectionClosed) {
+  std::string huge(1200 * 1024, 'x');
+  std::string out = raw_control(huge, true);
+  ASSERT_FALSE(out.empty());
+  json r = json::parse(out.substr(0, out.find('\n')));
+  EXPECT_EQ(r["error"]["code"], "line_too_long");
+  // Other clients are unaffected.
+  EXPECT_EQ(d_.control().request("stats")["sessions"]["current"], 0);
+}
+
+TEST_F(BadInputTest, ClientVanishingMidRequestDoesNotHurt) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", d_.socket_path().c_str());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const char partial[] = "{\"cmd\":\"stats\"";
+  ::send(fd, partial, sizeof partial - 1, MSG_NOSIGNAL);
+  ::close(fd);
+  EXPECT_TRUE(d_.alive());
+  EXPECT_EQ(d_.control().request("stats")["sessions"]["current"], 0);
+}
+
+}  // namespace
+}  // namespace rtpx::test

@@ -1,0 +1,157 @@
+// Black-box: the rtpengine ng protocol (bencode over UDP with cookies) on a real rtpxd.
+
+#include <gtest/gtest.h>
+
+#include "tests/integration/daemon_fixture.hpp"
+
+namespace rtpx::test {
+namespace {
+
+using ng::Dict;
+using ng::List;
+using ng::Value;
+
+std::string str(const Value& v, const char* key) {
+  const Value* f = v.find(key);
+  return f && f->is_string() ? f->as_string() : "<missing " + std::string(key) + ">";
+}
+
+class NgTest : public ::testing::Test {
+ protected:
+  void TearDown() override { EXPECT_EQ(d_.stop(), 0) << "rtpxd did not exit cleanly"; }
+
+  Value offer(const std::string& call_id, uint16_t port, List replace = {}) {
+    return d_.ng(Dict{{"command", "offer"},
+                      {"call-id", call_id},
+                      {"from-tag", "ft"},
+                      {"sdp", audio_sdp(port, false, "192.0.2.55")},
+                      {"replace", std::move(replace)}});
+  }
+  Value answer(const std::string& call_id, uint16_t port) {
+    return d_.ng(Dict{{"command", "answer"},
+                      {"call-id", call_id},
+                      {"from-tag", "ft"},
+                      {"to-tag", "tt"},
+                      {"sdp", audio_sdp(port)}});
+  }
+
+  DaemonProcess d_{DaemonArgs{}};
+  Phone alice_, bob_;
+};
+
+TEST_F(NgTest, PingPong) {
+  Value r = d_.ng(Dict{{"command", "ping"}});
+  EXPECT_EQ(str(r, "result"), "pong");
+  // The wire form is exactly rtpengine's.
+  EXPECT_EQ(d_.ng_raw("5323_1 d7:command4:pinge"), "5323_1 d6:result4:ponge");
+}
+
+TEST_F(NgTest, OfferAnswerRewriteSdpAndRelay) {
+  Value o = offer("ng1", alice_.port(), List{"origin", "session-connection"});
+  ASSERT_EQ(str(o, "result"), "ok");
+  const std::string sdp_b = str(o, "sdp");
+  EXPECT_NE(sdp_b.find("o=- 1545997027 1 IN IP4 127.0.0.1\r\n"), std::string::npos) << sdp_b;
+  EXPECT_EQ(sdp_b.find("192.0.2.55"), std::string::npos);
+  EXPECT_NE(sdp_b.find("c=IN IP4 127.0.0.1\r\n"), std::string::npos);
+  EXPECT_EQ(sdp_b.find("m=audio " + std::to_string(alice_.port())), std::string::npos);
+  // Everything else passes through untouched.
+  EXPECT_NE(sdp_b.find("a=rtpmap:101 telephone-event/8000\r\n"), std::string::npos);
+
+  Value a = answer("ng1", bob_.port());
+  ASSERT_EQ(str(a, "result"), "ok");
+  const net::SockAddr alice_dst = media_address(str(a, "sdp"));
+  const net::SockAddr bob_dst = media_address(sdp_b);
+  for (uint16_t i = 0; i < 10; ++i) alice_.send_to(alice_dst, rtp_packet(1, i));
+  for (uint16_t i = 0; i < 10; ++i) bob_.send_to(bob_dst, rtp_packet(2, i));
+  EXPECT_EQ(bob_.recv_all(500).size(), 10u);
+  EXPECT_EQ(alice_.recv_all(300).size(), 10u);
+
+  // query: rtpengine's shape (tags -> medias -> streams, totals).
+  Value q = d_.ng(Dict{{"command", "query"}, {"call-id", "ng1"}});
+  ASSERT_EQ(str(q, "result"), "ok");
+  ASSERT_NE(q.find("created"), nullptr);
+  ASSERT_NE(q.find("last signal"), nullptr);
+  const Value* tags = q.find("tags");
+  ASSERT_TRUE(tags && tags->is_dict());
+  const Value* ft = tags->find("ft");
+  ASSERT_TRUE(ft && ft->find("medias"));
+  const Value& media = ft->find("medias")->as_list().at(0);
+  EXPECT_EQ(str(media, "type"), "audio");
+  EXPECT_EQ(str(media, "protocol"), "RTP/AVP");
+  const Value& stream = media.find("streams")->as_list().at(0);
+  EXPECT_EQ(stream.find("stats")->find("packets")->as_int(), 10);
+  EXPECT_EQ(stream.find("stats")->find("bytes")->as_int(), 1720);
+  EXPECT_EQ(stream.find("local port")->as_int(), alice_dst.port());
+  EXPECT_EQ(stream.find("endpoint")->find("port")->as_int(), alice_.port());
+  EXPECT_EQ(q.find("totals")->find("RTP")->find("packets")->as_int(), 20);
+
+  Value l = d_.ng(Dict{{"command", "list"}});
+  ASSERT_EQ(l.find("calls")->as_list().size(), 1u);
+  EXPECT_EQ(l.find("calls")->as_list()[0].as_string(), "ng1");
+
+  Value del = d_.ng(Dict{{"command", "delete"}, {"call-id", "ng1"}, {"from-tag", "ft"}});
+  EXPECT_EQ(str(del, "result"), "ok");
+  EXPECT_EQ(del.find("totals")->find("RTP")->find("packets")->as_int(), 20);
+  EXPECT_TRUE(d_.ng(Dict{{"command", "list"}}).find("calls")->as_list().empty());
+}
+
+TEST_F(NgTest, ErrorsLikeRtpengine) {
+  Value r = d_.ng(Dict{{"command", "answer"}, {"call-id", "nope"}, {"from-tag", "x"},
+                       {"to-tag", "y"}, {"sdp", audio_sdp(4000)}});
+  EXPECT_EQ(str(r, "result"), "error");
+  EXPECT_EQ(str(r, "error-reason"), "Unknown call-id");
+
+  r = d_.ng(Dict{{"command", "delete"}, {"call-id", "nope"}});
+  EXPECT_EQ(str(r, "result"), "ok");
+  EXPECT_EQ(str(r, "warning"), "Call-ID not found or tags didn't match");
+  r = d_.ng(Dict{{"command", "delete"}, {"call-id", "nope"}, {"flags", List{"fatal"}}});
+  EXPECT_EQ(str(r, "result"), "error");
+
+  r = d_.ng(Dict{{"command", "offer"}, {"from-tag", "x"}, {"sdp", audio_sdp(4000)}});
+  EXPECT_EQ(str(r, "error-reason"), "No call-id in message");
+  r = d_.ng(Dict{{"command", "offer"}, {"call-id", int64_t{5}}, {"from-tag", "x"}, {"sdp", "v=0"}});
+  EXPECT_NE(str(r, "error-reason").find("call-id"), std::string::npos);
+  r = d_.ng(Dict{{"command", "offer"}, {"call-id", "c"}, {"from-tag", "x"}, {"sdp", "garbage"}});
+  EXPECT_EQ(str(r, "result"), "error");
+  EXPECT_NE(str(r, "error-reason").find("Failed to parse SDP"), std::string::npos);
+  r = d_.ng(Dict{{"command", "frobnicate"}});
+  EXPECT_EQ(str(r, "error-reason"), "Unrecognized command");
+  r = d_.ng(Dict{{"command", "offer"}, {"call-id", "c"}, {"from-tag", "x"}, {"sdp", audio_sdp(4000)},
+                 {"flags", "trust-address"}});
+  EXPECT_NE(str(r, "error-reason").find("'flags'"), std::string::npos);
+
+  // Undecodable bencode: answered, not crashed.
+  std::string raw = d_.ng_raw("c9 d7:command4:pi");
+  EXPECT_EQ(raw.rfind("c9 d6:result5:error12:error-reason", 0), 0u) << raw;
+  // No cookie at all: nothing to answer.
+  EXPECT_EQ(d_.ng_raw("nocookie", 300), "");
+  // Still alive and nothing leaked.
+  EXPECT_EQ(str(d_.ng(Dict{{"command", "ping"}}), "result"), "pong");
+  EXPECT_TRUE(d_.ng(Dict{{"command", "list"}}).find("calls")->as_list().empty());
+}
+
+TEST_F(NgTest, UnknownFlagsAreAcceptedWithAWarning) {
+  Value r = d_.ng(Dict{{"command", "offer"},
+                       {"call-id", "w1"},
+                       {"from-tag", "ft"},
+                       {"sdp", audio_sdp(alice_.port())},
+                       {"flags", List{"trust-address", "frobnicate"}}});
+  EXPECT_EQ(str(r, "result"), "ok");
+  EXPECT_NE(str(r, "warning").find("frobnicate"), std::string::npos);
+  EXPECT_EQ(str(r, "warning").find("trust-address"), std::string::npos);
+}
+
+TEST_F(NgTest, RetransmissionGetsTheCachedReplyAndRunsOnce) {
+  const std::string req = ng::encode(Dict{{"command", "offer"}, {"call-id", "rt1"}, {"from-tag", "ft"},
+                                          {"sdp", audio_sdp(alice_.port())}});
+  std::string first = d_.ng_raw("k1 " + req);
+  std::string second = d_.ng_raw("k1 " + req);
+  EXPECT_FALSE(first.empty());
+  EXPECT_EQ(first, second);
+  // Executed once: one call, two port pairs.
+  EXPECT_EQ(d_.control().request("stats")["ports"]["used"], 4);
+  EXPECT_EQ(d_.control().request("stats")["ng"]["requests"], 1);
+}
+
+}  // namespace
+}  // namespace rtpx::test
