@@ -39,7 +39,8 @@ DaemonProcess::DaemonProcess(const DaemonArgs& args) {
   std::filesystem::create_directories(dir_);
   socket_ = dir_ + "/control.sock";
   // Disjoint-ish ranges per test process; the allocator skips ports that are taken anyway.
-  port_min_ = static_cast<uint16_t>(42000 + (::getpid() % 500) * 40);
+  // Below the kernel's ephemeral range (32768+), where the test phones bind.
+  port_min_ = static_cast<uint16_t>(20000 + (::getpid() % 300) * 40);
   std::vector<std::string> argv = {RTPXD_PATH,         "--foreground",
                                    "--backend",        args.backend,
                                    "--interface",      "127.0.0.1",
