@@ -1,0 +1,187 @@
+// rtpx: command-line client for rtpxd's control socket. Human-readable output by default,
+// --json for scripts. Exit status: 0 success, 1 error reply or usage error, 2 cannot talk to
+// rtpxd (connect failure, connection lost, timeout).
+
+#include <signal.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "control/cli/format.hpp"
+#include "control/client/control_client.hpp"
+
+namespace {
+
+using nlohmann::json;
+using rtpx::client::ControlClient;
+using rtpx::client::ControlError;
+
+constexpr int kExitError = 1;
+constexpr int kExitConnection = 2;
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_stop_signal(int) {
+  g_stop = 1;
+}
+
+struct GlobalOptions {
+  std::string socket = ControlClient::kDefaultSocket;
+  bool json = false;
+  double timeout = 5.0;  // seconds; 0 waits forever
+};
+
+// One request and how to print its result; filled in by the chosen subcommand.
+struct Invocation {
+  std::string cmd;
+  json args = json::object();
+  std::function<std::string(const json& result, double now)> format;
+  bool events = false;  // after the request, print events until interrupted
+};
+
+double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string pretty(const json& j, int indent) {
+  return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+int report(const ControlError& e) {
+  std::string line = "rtpx: error: " + e.message();
+  if (!e.field().empty()) line += " (field: " + e.field() + ")";
+  std::cerr << line << '\n';
+  return e.from_server() ? kExitError : kExitConnection;
+}
+
+void install_stop_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocked poll() returns so the loop sees g_stop
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+int print_events(ControlClient& client, const GlobalOptions& g, const json& subscribed) {
+  if (!g.json) {
+    std::vector<std::string> names;
+    for (const json& n : subscribed.value("subscribed", json::array())) {
+      names.push_back(n.is_string() ? n.get<std::string>() : n.dump());
+    }
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    std::cerr << "rtpx: waiting for events (" << (list.empty() ? "all" : list)
+              << "); Ctrl-C to stop\n";
+  }
+  install_stop_handlers();
+  while (g_stop == 0) {
+    auto ev = client.next_event(std::chrono::milliseconds(250));
+    if (!ev) continue;
+    std::cout << (g.json ? pretty(*ev, -1) + "\n" : rtpx::cli::format_event(*ev)) << std::flush;
+  }
+  return 0;
+}
+
+int run(const GlobalOptions& g, const Invocation& inv) {
+  ControlClient client;
+  client.set_timeout(g.timeout > 0
+                         ? std::chrono::milliseconds(static_cast<int64_t>(g.timeout * 1000))
+                         : ControlClient::kForever);
+  try {
+    client.connect(g.socket);
+    json result = client.request(inv.cmd, inv.args);
+    if (inv.events) return print_events(client, g, result);
+    std::cout << (g.json ? pretty(result, 2) + "\n" : inv.format(result, now_seconds()));
+    return 0;
+  } catch (const ControlError& e) {
+    return report(e);
+  }
+}
+
+void add_call_id(CLI::App* sub, std::string& call_id) {
+  sub->add_option("CALLID", call_id, "Call-ID of the call")->required();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rtpx: inspect and control rtpxd, the RTP media relay"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand
+
+  GlobalOptions g;
+  app.add_option("--socket", g.socket, "Control socket of rtpxd")
+      ->envname("RTPX_SOCKET")
+      ->capture_default_str();
+  app.add_flag("--json", g.json, "Print the raw result as JSON (events: one JSON line each)");
+  app.add_option("--timeout", g.timeout, "Seconds to wait for a reply (0: forever)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+
+  Invocation inv;
+  std::string call_id, from_tag;
+  int limit = 0;
+  std::vector<std::string> events;
+
+  auto* list = app.add_subcommand("list", "List active calls");
+  list->add_option("--limit", limit, "Show at most this many calls")->check(CLI::PositiveNumber);
+  list->callback([&] {
+    inv.cmd = "session.list";
+    if (limit > 0) inv.args["limit"] = limit;
+    inv.format = rtpx::cli::format_list;
+  });
+
+  auto* show = app.add_subcommand("show", "Show a call: legs, media and per-stream counters");
+  add_call_id(show, call_id);
+  show->callback([&] {
+    inv.cmd = "session.query";
+    inv.args["call_id"] = call_id;
+    inv.format = rtpx::cli::format_call;
+  });
+
+  auto* del = app.add_subcommand("delete", "Delete a call and print its final counters");
+  add_call_id(del, call_id);
+  del->add_option("--from-tag", from_tag, "Delete only the leg with this tag");
+  del->callback([&] {
+    inv.cmd = "session.delete";
+    inv.args["call_id"] = call_id;
+    if (!from_tag.empty()) inv.args["from_tag"] = from_tag;
+    inv.format = rtpx::cli::format_delete;
+  });
+
+  auto* stats = app.add_subcommand("stats", "Global counters: sessions, packets, drops, ports");
+  stats->callback([&] {
+    inv.cmd = "stats";
+    inv.format = [](const json& r, double) { return rtpx::cli::format_stats(r); };
+  });
+
+  auto* info = app.add_subcommand("info", "Engine: version, I/O backend, ports, shards");
+  info->callback([&] {
+    inv.cmd = "engine.info";
+    inv.format = [](const json& r, double) { return rtpx::cli::format_info(r); };
+  });
+
+  auto* ev = app.add_subcommand("events", "Print events as they happen, until Ctrl-C");
+  ev->add_option("--event", events, "Only these events (repeatable), e.g. media_timeout");
+  ev->callback([&] {
+    inv.cmd = "events.subscribe";
+    if (!events.empty()) inv.args["events"] = events;
+    inv.events = true;
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitError;
+  }
+  return run(g, inv);
+}
