@@ -53,28 +53,9 @@ std::optional<SockAddr> SockAddr::parse(std::string_view text) {
   return from_ip(ip, port);
 }
 
-uint16_t SockAddr::port() const noexcept {
-  if (family() == AF_INET) return ntohs(u.v4.sin_port);
-  if (family() == AF_INET6) return ntohs(u.v6.sin6_port);
-  return 0;
-}
-
 void SockAddr::set_port(uint16_t port) noexcept {
   if (family() == AF_INET) u.v4.sin_port = htons(port);
   if (family() == AF_INET6) u.v6.sin6_port = htons(port);
-}
-
-bool SockAddr::is_any() const noexcept {
-  if (family() == AF_INET) return u.v4.sin_addr.s_addr == INADDR_ANY;
-  if (family() == AF_INET6) return IN6_IS_ADDR_UNSPECIFIED(&u.v6.sin6_addr);
-  return true;
-}
-
-bool SockAddr::same_ip(const SockAddr& o) const noexcept {
-  if (family() != o.family()) return false;
-  if (family() == AF_INET) return u.v4.sin_addr.s_addr == o.u.v4.sin_addr.s_addr;
-  if (family() == AF_INET6) return IN6_ARE_ADDR_EQUAL(&u.v6.sin6_addr, &o.u.v6.sin6_addr);
-  return true;
 }
 
 std::string SockAddr::ip_string() const {

@@ -44,6 +44,7 @@ struct alignas(64) Endpoint {
   // Shard-owned state.
   EndpointConfig cfg;
   bool active = false;
+  bool signaled_usable = false;  // cfg.signaled can be sent to (decided when cfg changes)
   bool latched = false;
   uint32_t latched_ssrc = 0;
   net::SockAddr latched_addr;
@@ -54,8 +55,13 @@ struct alignas(64) Endpoint {
   RelaxedCounter packets, bytes, errors, dropped;
   std::atomic<int64_t> last_seen_ns{0};  // CLOCK_MONOTONIC, 0 = never
 
-  void reset(const EndpointConfig& c) noexcept {
+  void configure(const EndpointConfig& c) noexcept {
     cfg = c;
+    signaled_usable = c.signaled.valid() && !c.signaled.is_any() && c.signaled.port() != 0;
+  }
+
+  void reset(const EndpointConfig& c) noexcept {
+    configure(c);
     active = true;
     latched = false;
     latched_ssrc = 0;

@@ -36,12 +36,14 @@ void latch(Endpoint& e, const net::SockAddr& from, uint32_t ssrc) noexcept {
 
 // Symmetric latching with RTP-bleed protection.
 bool source_allowed(Endpoint& e, const io::Packet& p, const Classified& c) noexcept {
-  const bool signaled_known = e.cfg.signaled.valid() && !e.cfg.signaled.is_any();
-  if (e.latched && p.addr == e.latched_addr) return true;
   if (e.cfg.strict_source) {
-    // Only the signaled address may ever be the source.
-    if (!signaled_known || !(p.addr == e.cfg.signaled)) return false;
+    // Only the signaled address may be the source, whatever was latched before (a re-INVITE
+    // that moves the party moves the stream with it).
+    if (!e.signaled_usable || !(p.addr == e.cfg.signaled)) return false;
+    if (!e.latched || !(p.addr == e.latched_addr)) latch(e, p.addr, c.ssrc);
+    return true;
   }
+  if (e.latched && p.addr == e.latched_addr) return true;
   if (!e.latched) {
     latch(e, p.addr, c.ssrc);
     return true;
@@ -87,13 +89,12 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
     return DropReason::no_destination;
   }
   const Endpoint& f = table.slots[out];
-  const net::SockAddr& dest = f.latched ? f.latched_addr : f.cfg.signaled;
-  if (!dest.valid() || dest.is_any() || dest.port() == 0) {
+  if (!f.latched && !f.signaled_usable) {
     e.dropped.add();
     return DropReason::no_destination;
   }
   p->socket = out;
-  p->addr = dest;
+  p->addr = f.latched ? f.latched_addr : f.cfg.signaled;
   return std::nullopt;
 }
 

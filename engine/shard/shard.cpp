@@ -77,7 +77,7 @@ void Shard::apply_commands() noexcept {
         }
         break;
       case ShardCommand::Op::update:
-        e.cfg = c.cfg;
+        e.configure(c.cfg);
         break;
       case ShardCommand::Op::remove:
         if (e.active) {
