@@ -15,10 +15,8 @@ int PortAllocator::bind_one(uint16_t port) const {
   if (fd < 0) return -1;
   net::SockAddr a = bind_addr_;
   a.set_port(port);
-  // Larger kernel buffers absorb bursts while a shard is busy with another socket.
-  int buf = 1 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+  // Kernel default buffers on purpose: for live media a short queue that drops under overload
+  // beats a deep one that delivers audio seconds late.
   if (::bind(fd, &a.u.sa, a.len()) != 0) {
     ::close(fd);
     return -1;

@@ -1,0 +1,126 @@
+#include "tools/rtpload/receiver.hpp"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "tools/rtpload/sender.hpp"
+
+namespace rtpload {
+
+namespace {
+constexpr unsigned kBatch = 64;
+constexpr size_t kBufLen = 2048;  // room to see oversized (corrupted) packets
+}  // namespace
+
+Receiver::Receiver(const SessionSet& set) : set_(set) {
+  for (const auto& s : set.streams()) wires_.push_back(s.wire);
+  tracks_.resize(wires_.size());
+  for (int e = 0; e < kMaxEpochs; ++e) stats_.push_back(std::make_unique<EpochStats>());
+}
+
+Receiver::~Receiver() {
+  stop();
+  if (epfd_ >= 0) ::close(epfd_);
+}
+
+std::string Receiver::start() {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epfd_ < 0) return std::string("epoll_create1: ") + std::strerror(errno);
+  const auto& fds = set_.fds();
+  for (size_t i = 0; i < fds.size(); ++i) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = i;
+    if (::epoll_ctl(epfd_, EPOLL_CTL_ADD, fds[i], &ev) != 0)
+      return std::string("epoll_ctl: ") + std::strerror(errno);
+  }
+  thread_ = std::thread([this] { run(); });
+  return {};
+}
+
+void Receiver::stop() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void Receiver::run() {
+  static thread_local uint8_t bufs[kBatch][kBufLen];
+  iovec iov[kBatch];
+  mmsghdr msgs[kBatch];
+  for (unsigned i = 0; i < kBatch; ++i) {
+    iov[i] = {bufs[i], kBufLen};
+    msgs[i] = {};
+    msgs[i].msg_hdr.msg_iov = &iov[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  epoll_event events[256];
+  const auto& fds = set_.fds();
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const int n = ::epoll_wait(epfd_, events, 256, 50);
+    for (int e = 0; e < n; ++e) {
+      const size_t sock = events[e].data.u64;
+      // Level-triggered: drain what is there now; a full batch means there may be more.
+      for (;;) {
+        const int got = ::recvmmsg(fds[sock], msgs, kBatch, MSG_DONTWAIT, nullptr);
+        if (got <= 0) break;
+        const uint64_t now = monotonic_ns();
+        datagrams_.add(static_cast<uint64_t>(got));
+        for (int i = 0; i < got; ++i) handle(sock, bufs[i], msgs[i].msg_len, now);
+        if (static_cast<unsigned>(got) < kBatch) break;
+      }
+    }
+  }
+}
+
+void Receiver::handle(size_t sock, const uint8_t* pkt, size_t len, uint64_t now_ns) {
+  if (len < kPacketLen) {  // too short to trust even the epoch byte
+    unattributed_.add(1);
+    return;
+  }
+  const PacketFields f = read_fields(pkt);
+  if (f.epoch >= kMaxEpochs) {
+    unattributed_.add(1);
+    return;
+  }
+  EpochStats& st = *stats_[f.epoch];
+  if (f.stream_id >= wires_.size() || !packet_intact(wires_[f.stream_id], f, pkt, len)) {
+    st.corrupted.add(1);
+    return;
+  }
+  if (f.stream_id != (sock ^ 1)) {
+    st.misrouted.add(1);
+    return;
+  }
+  Track& t = tracks_[f.stream_id];
+  const uint32_t idx = f.index;
+  auto word = [&t](uint32_t i) -> uint64_t& { return t.bits[(i / 64) % (Track::kWindow / 64)]; };
+  auto bit = [](uint32_t i) { return uint64_t{1} << (i % 64); };
+  if (!t.started || idx > t.highest) {
+    // Indices between the old highest and idx become unseen slots of the window.
+    if (!t.started || idx - t.highest >= Track::kWindow) {
+      std::memset(t.bits, 0, sizeof t.bits);
+    } else {
+      for (uint32_t i = t.highest + 1; i != idx; ++i) word(i) &= ~bit(i);
+    }
+    t.started = true;
+    t.highest = idx;
+    word(idx) |= bit(idx);
+  } else if (t.highest - idx >= Track::kWindow) {
+    st.out_of_order.add(1);  // too old to tell late from duplicate: count it late
+  } else if (word(idx) & bit(idx)) {
+    st.duplicates.add(1);
+    return;
+  } else {
+    word(idx) |= bit(idx);
+    st.out_of_order.add(1);
+  }
+  st.received.add(1);
+  total_received_.add(1);
+  st.latency.record(now_ns > f.send_ns ? now_ns - f.send_ns : 0);
+}
+
+}  // namespace rtpload

@@ -1,0 +1,90 @@
+#include "tools/rtpload/sdp_lite.hpp"
+
+#include <charconv>
+#include <string_view>
+
+namespace rtpload {
+
+std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id) {
+  const std::string id = std::to_string(session_id);
+  std::string s;
+  s.reserve(256);
+  s += "v=0\r\n";
+  s += "o=rtpload " + id + " " + id + " IN IP4 " + ip + "\r\n";
+  s += "s=rtpload\r\n";
+  s += "c=IN IP4 " + ip + "\r\n";
+  s += "t=0 0\r\n";
+  s += "m=audio " + std::to_string(port) + " RTP/AVP 0\r\n";
+  s += "a=rtpmap:0 PCMU/8000\r\n";
+  s += "a=sendrecv\r\n";
+  s += "a=ptime:20\r\n";
+  return s;
+}
+
+namespace {
+
+// "IN IP4 1.2.3.4[/ttl]" -> "1.2.3.4"; empty when not IPv4.
+std::string connection_ip(std::string_view v) {
+  constexpr std::string_view kPrefix = "IN IP4 ";
+  if (v.substr(0, kPrefix.size()) != kPrefix) return {};
+  v.remove_prefix(kPrefix.size());
+  const auto slash = v.find('/');
+  if (slash != std::string_view::npos) v = v.substr(0, slash);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  return std::string(v);
+}
+
+}  // namespace
+
+std::optional<SdpEndpoint> parse_audio_endpoint(const std::string& sdp, std::string& error) {
+  std::string session_ip, media_ip;
+  int port = -1;
+  bool in_audio = false, audio_done = false;
+  std::string_view rest(sdp);
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.size() < 2 || line[1] != '=') continue;
+    const char type = line[0];
+    const std::string_view val = line.substr(2);
+    if (type == 'm') {
+      if (in_audio) audio_done = true;
+      in_audio = false;
+      if (!audio_done && port < 0 && val.substr(0, 6) == "audio ") {
+        const std::string_view p = val.substr(6);
+        int v = 0;
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+        if (ec != std::errc{} || v < 0 || v > 65535 ||
+            (end != p.data() + p.size() && *end != ' ' && *end != '/')) {
+          error = "bad m=audio port in '" + std::string(line) + "'";
+          return std::nullopt;
+        }
+        port = v;
+        in_audio = true;
+      }
+    } else if (type == 'c') {
+      if (in_audio)
+        media_ip = connection_ip(val);
+      else if (port < 0)
+        session_ip = connection_ip(val);
+    }
+  }
+  if (port < 0) {
+    error = "no m=audio line";
+    return std::nullopt;
+  }
+  if (port == 0) {
+    error = "m=audio port is 0 (stream rejected)";
+    return std::nullopt;
+  }
+  SdpEndpoint ep{media_ip.empty() ? session_ip : media_ip, static_cast<uint16_t>(port)};
+  if (ep.ip.empty()) {
+    error = "no IPv4 c= line for the audio stream";
+    return std::nullopt;
+  }
+  return ep;
+}
+
+}  // namespace rtpload

@@ -1,0 +1,24 @@
+#pragma once
+// The little SDP rtpload needs: write a one-stream PCMU offer/answer and read back where the relay
+// wants the audio (connection address and port of the first m=audio). Deliberately independent
+// of the project's SDP library so the harness can test it.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace rtpload {
+
+// v=0 ... m=audio <port> RTP/AVP 0 with a=rtpmap:0 PCMU/8000, a=sendrecv, a=ptime:20.
+std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id);
+
+struct SdpEndpoint {
+  std::string ip;  // IPv4 dotted quad
+  uint16_t port = 0;
+};
+
+// The media-level c= of the first m=audio if present, else the session-level c=; error text in
+// `error` when the SDP has no usable audio stream.
+std::optional<SdpEndpoint> parse_audio_endpoint(const std::string& sdp, std::string& error);
+
+}  // namespace rtpload

@@ -1,0 +1,150 @@
+#include "tools/rtpload/session_set.hpp"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <random>
+
+#include "tools/rtpload/sdp_lite.hpp"
+
+namespace rtpload {
+
+namespace {
+
+constexpr const char* kLocalIp = "127.0.0.1";
+
+void set_buf(int fd, int opt_force, int opt, int bytes) {
+  // SO_*BUFFORCE passes net.core.*mem_max when running as root; fall back otherwise.
+  if (::setsockopt(fd, SOL_SOCKET, opt_force, &bytes, sizeof bytes) != 0)
+    ::setsockopt(fd, SOL_SOCKET, opt, &bytes, sizeof bytes);
+}
+
+std::optional<sockaddr_in> to_sockaddr(const SdpEndpoint& ep) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(ep.port);
+  if (inet_pton(AF_INET, ep.ip.c_str(), &sa.sin_addr) != 1) return std::nullopt;
+  return sa;
+}
+
+}  // namespace
+
+SessionSet::~SessionSet() {
+  for (int fd : fds_) ::close(fd);
+}
+
+std::string SessionSet::call_id(size_t s) const {
+  return "rtpload-" + run_id_ + "-r" + std::to_string(round_) + "-" + std::to_string(s);
+}
+
+std::string SessionSet::open_sockets(const Options& o) {
+  std::random_device rd;
+  std::mt19937 rng(rd());
+  char id[32];
+  std::snprintf(id, sizeof id, "%d-%06x", static_cast<int>(::getpid()),
+                static_cast<unsigned>(rng() & 0xffffff));
+  run_id_ = id;
+
+  const size_t n = static_cast<size_t>(o.sessions);
+  for (size_t x = 0; x < 2 * n; ++x) {
+    const auto port = static_cast<uint16_t>(o.local_port_base + 4 * (x / 2) + 2 * (x % 2));
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return std::string("socket: ") + std::strerror(errno);
+    fds_.push_back(fd);
+    ports_.push_back(port);
+    set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, o.sock_buf);
+    set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, o.sock_buf);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    inet_pton(AF_INET, kLocalIp, &sa.sin_addr);
+    if (::bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
+      return "bind 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(errno);
+  }
+
+  streams_.resize(2 * n);
+  for (size_t x = 0; x < 2 * n; ++x) {
+    Stream& st = streams_[x];
+    st.wire.id = static_cast<uint32_t>(x);
+    st.wire.ssrc = rng();
+    st.wire.seq0 = static_cast<uint16_t>(rng());
+    st.wire.ts0 = rng();
+    st.send_fd = fds_[x];
+  }
+  return {};
+}
+
+std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
+  round_ = round;
+  using rtpx::ng::List;
+  using rtpx::ng::Value;
+  const size_t n = sessions();
+  for (size_t s = 0; s < n; ++s) {
+    const std::string cid = call_id(s);
+    const std::string from_tag = "ft" + std::to_string(s);
+    const std::string to_tag = "tt" + std::to_string(s);
+
+    Value offer(rtpx::ng::Dict{});
+    offer.set("command", "offer");
+    offer.set("call-id", cid);
+    offer.set("from-tag", from_tag);
+    offer.set("replace", List{"origin", "session-connection"});
+    offer.set("sdp", make_pcmu_sdp(kLocalIp, ports_[2 * s], 1000 + 2 * s));
+    offered_ = s + 1;  // a lost reply may still have created the call: delete it too
+    NgReply r = ng.request(offer);
+    if (!r.ok) return "offer " + cid + ": " + r.error;
+    const Value* sdp = r.dict.find("sdp");
+    if (sdp == nullptr || !sdp->is_string()) return "offer " + cid + ": reply without sdp";
+    std::string err;
+    auto to_b = parse_audio_endpoint(sdp->as_string(), err);  // where B must send
+    if (!to_b) return "offer " + cid + " reply SDP: " + err;
+
+    Value answer(rtpx::ng::Dict{});
+    answer.set("command", "answer");
+    answer.set("call-id", cid);
+    answer.set("from-tag", from_tag);
+    answer.set("to-tag", to_tag);
+    answer.set("replace", List{"origin", "session-connection"});
+    answer.set("sdp", make_pcmu_sdp(kLocalIp, ports_[2 * s + 1], 1001 + 2 * s));
+    r = ng.request(answer);
+    if (!r.ok) return "answer " + cid + ": " + r.error;
+    sdp = r.dict.find("sdp");
+    if (sdp == nullptr || !sdp->is_string()) return "answer " + cid + ": reply without sdp";
+    auto to_a = parse_audio_endpoint(sdp->as_string(), err);  // where A must send
+    if (!to_a) return "answer " + cid + " reply SDP: " + err;
+
+    auto sa_a = to_sockaddr(*to_a);
+    auto sa_b = to_sockaddr(*to_b);
+    if (!sa_a || !sa_b) return "relay SDP for " + cid + " has a non-IPv4 address";
+    streams_[2 * s].dst = *sa_a;      // A -> relay (side A port) -> B
+    streams_[2 * s + 1].dst = *sa_b;  // B -> relay (side B port) -> A
+    if (!quiet && (s + 1) % 500 == 0) std::fprintf(stderr, "  %zu sessions set up\n", s + 1);
+  }
+  return {};
+}
+
+int SessionSet::teardown(NgClient& ng, std::string& error) {
+  int failed = 0;
+  for (size_t s = 0; s < offered_; ++s) {
+    rtpx::ng::Value del(rtpx::ng::Dict{});
+    del.set("command", "delete");
+    del.set("call-id", call_id(s));
+    del.set("from-tag", "ft" + std::to_string(s));
+    const NgReply r = ng.request(del);
+    if (!r.ok) {
+      if (failed++ == 0) error = "delete " + call_id(s) + ": " + r.error;
+    } else if (const auto* w = r.dict.find("warning"); w && w->is_string()) {
+      // rtpengine answers ok + warning for a call it does not know: the call was lost.
+      if (failed++ == 0) error = "delete " + call_id(s) + ": warning: " + w->as_string();
+    }
+  }
+  offered_ = 0;
+  return failed;
+}
+
+}  // namespace rtpload

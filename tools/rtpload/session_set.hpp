@@ -1,0 +1,63 @@
+#pragma once
+// The N sessions of a run: two local UDP sockets per session (side A and side B), the calls set
+// up on the relay with offer/answer, and the two RTP streams per session that go through it.
+// The sockets and streams live for the whole run; the calls are set up and deleted per round.
+//
+// Indexing: socket 2s is side A of session s, 2s+1 side B. Stream 2s goes A->B (sent from socket
+// 2s, arrives on socket 2s+1), stream 2s+1 goes B->A. So socket x receives stream x ^ 1.
+
+#include <netinet/in.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tools/rtpload/ng_client.hpp"
+#include "tools/rtpload/options.hpp"
+#include "tools/rtpload/rtp_wire.hpp"
+
+namespace rtpload {
+
+struct Stream {
+  StreamWire wire;
+  int send_fd = -1;
+  sockaddr_in dst{};        // the relay's port for the sending side
+  uint32_t next_index = 0;  // sender thread only
+};
+
+class SessionSet {
+ public:
+  SessionSet() = default;
+  SessionSet(const SessionSet&) = delete;
+  SessionSet& operator=(const SessionSet&) = delete;
+  ~SessionSet();
+
+  // Binds 2 * sessions sockets on 127.0.0.1: A at base + 4s, B at base + 4s + 2 (even RTP ports,
+  // RTCP ports left free). Returns an error message, empty on success.
+  std::string open_sockets(const Options& o);
+
+  // offer + answer for every session; fills the streams' destinations from the relay's SDPs.
+  // Each round uses new call-ids, so a relay's per-call state never carries over between rounds.
+  std::string establish(NgClient& ng, int round, bool quiet);
+
+  // delete for every call that was offered. Returns the number of failed deletes; the first
+  // error message goes to `error`.
+  int teardown(NgClient& ng, std::string& error);
+
+  size_t sessions() const { return fds_.size() / 2; }
+  const std::vector<int>& fds() const { return fds_; }
+  std::vector<Stream>& streams() { return streams_; }
+  const std::vector<Stream>& streams() const { return streams_; }
+
+ private:
+  std::string call_id(size_t s) const;
+
+  std::vector<int> fds_;
+  std::vector<uint16_t> ports_;
+  std::vector<Stream> streams_;
+  std::string run_id_;
+  int round_ = 0;
+  size_t offered_ = 0;  // sessions 0..offered_-1 exist on the relay
+};
+
+}  // namespace rtpload
