@@ -29,7 +29,9 @@ std::optional<SockAddr> SockAddr::from_ip(std::string_view ip, uint16_t port) {
 std::optional<SockAddr> SockAddr::parse(std::string_view text) {
   std::string_view ip = text;
   std::string_view port_text;
-  if (!text.empty() && text.front() == '[') {
+  bool has_port = false;
+  const bool bracketed = !text.empty() && text.front() == '[';
+  if (bracketed) {
     auto close = text.find(']');
     if (close == std::string_view::npos) return std::nullopt;
     ip = text.substr(1, close - 1);
@@ -37,20 +39,23 @@ std::optional<SockAddr> SockAddr::parse(std::string_view text) {
     if (!rest.empty()) {
       if (rest.front() != ':') return std::nullopt;
       port_text = rest.substr(1);
+      has_port = true;
     }
   } else if (auto colon = text.rfind(':');
              colon != std::string_view::npos && text.find(':') == colon) {
     ip = text.substr(0, colon);  // exactly one colon: IPv4 with port
     port_text = text.substr(colon + 1);
+    has_port = true;
   }
   uint16_t port = 0;
-  if (!port_text.empty()) {
+  if (has_port) {
     auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || p != port_text.data() + port_text.size()) return std::nullopt;
-  } else if (text.size() != ip.size() && text.front() != '[') {
-    return std::nullopt;
+    if (port_text.empty() || ec != std::errc{} || p != port_text.data() + port_text.size())
+      return std::nullopt;
   }
-  return from_ip(ip, port);
+  auto addr = from_ip(ip, port);
+  if (addr && bracketed && addr->family() != AF_INET6) return std::nullopt;  // "[1.2.3.4]:80"
+  return addr;
 }
 
 void SockAddr::set_port(uint16_t port) noexcept {

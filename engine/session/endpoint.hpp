@@ -60,14 +60,18 @@ struct alignas(64) Endpoint {
     signaled_usable = c.signaled.valid() && !c.signaled.is_any() && c.signaled.port() != 0;
   }
 
-  void reset(const EndpointConfig& c) noexcept {
-    configure(c);
-    active = true;
+  void unlatch() noexcept {
     latched = false;
     latched_ssrc = 0;
     latched_addr = {};
-    published_peer.store({});
     published_latched.store(false, std::memory_order_relaxed);
+    published_peer.store({});
+  }
+
+  void reset(const EndpointConfig& c) noexcept {
+    configure(c);
+    active = true;
+    unlatch();
     packets.set(0);
     bytes.set(0);
     errors.set(0);

@@ -51,8 +51,8 @@ bool source_allowed(Endpoint& e, const io::Packet& p, const Classified& c) noexc
   switch (e.cfg.relatch) {
     case Relatch::never:
       return false;
-    case Relatch::same_ssrc:
-      if (c.kind != rtp::Kind::rtp || c.ssrc != e.latched_ssrc) return false;
+    case Relatch::same_ssrc:  // RTP SSRC, or the RTCP sender SSRC on an RTCP socket
+      if (c.ssrc != e.latched_ssrc) return false;
       break;
     case Relatch::any:
       break;

@@ -77,6 +77,8 @@ void Shard::apply_commands() noexcept {
         }
         break;
       case ShardCommand::Op::update:
+        // The party moved (re-INVITE with a new address): latch afresh.
+        if (!(c.cfg.signaled == e.cfg.signaled)) e.unlatch();
         e.configure(c.cfg);
         break;
       case ShardCommand::Op::remove:
