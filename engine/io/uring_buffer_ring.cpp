@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <bit>
+#include <cerrno>
 #include <cstring>
 
 namespace rtpx::io {
@@ -56,9 +57,8 @@ bool UringBufferRing::init(io_uring* ring, uint16_t bgid, uint32_t count, uint32
   reg.ring_entries = entries_;
   reg.bgid = bgid;
   if (int r = io_uring_register_buf_ring(ring, &reg, 0); r < 0) {
-    *error = std::string("io_uring_register_buf_ring failed (provided buffer rings need Linux "
-                         "5.19): ") +
-             std::strerror(-r);
+    *error = "io_uring_register_buf_ring failed (provided buffer rings need Linux 5.19): ";
+    *error += std::strerror(-r);
     return false;
   }
   for (uint32_t i = 0; i < count; ++i) give(i);
