@@ -76,14 +76,18 @@ json to_json(const Error& err) {
 
 json stats_json(const DaemonContext& ctx) {
   const SessionCounters sc = ctx.sessions.counters();
-  uint64_t relayed = 0, bytes = 0;
+  uint64_t relayed = 0, bytes = 0, tx_errors = 0;
   uint64_t drops[static_cast<size_t>(engine::DropReason::count)] = {};
   for (uint32_t i = 0; i < ctx.engine.shard_count(); ++i) {
     const engine::ShardCounters& c = ctx.engine.shard(i).counters();
-    relayed += c.relayed_packets.get();
-    bytes += c.relayed_bytes.get();
+    const io::BackendStats b = ctx.engine.shard(i).backend().stats();
+    relayed += b.tx_packets;
+    bytes += b.tx_bytes;
+    tx_errors += b.tx_errors;
     for (size_t r = 0; r < std::size(drops); ++r) drops[r] += c.drops[r].get();
   }
+  // The backends' count of refused sends is authoritative (asynchronous sends included).
+  drops[static_cast<size_t>(engine::DropReason::tx_error)] = tx_errors;
   json dropped = json::object();
   for (size_t r = 0; r < std::size(drops); ++r) dropped[engine::kDropReasonNames[r]] = drops[r];
   const auto& ports = ctx.sessions.ports();

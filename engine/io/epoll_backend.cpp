@@ -113,6 +113,7 @@ class EpollBackend final : public IoBackend {
     BackendStats s;
     s.rx_packets = rx_packets_.get();
     s.tx_packets = tx_packets_.get();
+    s.tx_bytes = tx_bytes_.get();
     s.rx_calls = rx_calls_.get();
     s.tx_calls = tx_calls_.get();
     s.tx_errors = tx_errors_.get();
@@ -193,6 +194,7 @@ class EpollBackend final : public IoBackend {
         ++done;  // this datagram is refused (full buffer, unreachable): skip it, try the rest
         continue;
       }
+      for (int k = 0; k < n; ++k) tx_bytes_.add(msgs_[done + static_cast<size_t>(k)].msg_len);
       done += static_cast<size_t>(n);
       ok += static_cast<size_t>(n);
     }
@@ -209,7 +211,7 @@ class EpollBackend final : public IoBackend {
   std::unique_ptr<mmsghdr[]> msgs_;
   std::unique_ptr<iovec[]> iovs_;
   std::unique_ptr<Packet*[]> batch_;
-  RelaxedCounter rx_packets_, tx_packets_, rx_calls_, tx_calls_, tx_errors_, rx_truncated_, rx_no_buffer_;
+  RelaxedCounter rx_packets_, tx_packets_, tx_bytes_, rx_calls_, tx_calls_, tx_errors_, rx_truncated_, rx_no_buffer_;
 };
 
 }  // namespace

@@ -24,7 +24,8 @@ struct BackendCaps {
 // Snapshot of a backend's own counters (the engine counts per-stream; these are per-shard).
 struct BackendStats {
   uint64_t rx_packets = 0;
-  uint64_t tx_packets = 0;
+  uint64_t tx_packets = 0;      // datagrams the kernel accepted (authoritative, also for async sends)
+  uint64_t tx_bytes = 0;        // their bytes
   uint64_t rx_calls = 0;        // receive system calls or completion harvests that returned data
   uint64_t tx_calls = 0;        // send system calls / submissions
   uint64_t tx_errors = 0;       // datagrams the kernel refused
@@ -48,7 +49,9 @@ class IoBackend {
   // until passed to tx_burst or free_burst.
   virtual size_t rx_burst(std::span<Packet*> out) noexcept = 0;
   // Sends every packet from packet->socket to packet->addr and takes ownership of all of them.
-  // Returns how many the kernel accepted; the others are counted in tx_errors.
+  // Returns how many were accepted so far: a synchronous backend knows the kernel's answer, an
+  // asynchronous one (io_uring) how many it queued. stats() tx_packets/tx_bytes/tx_errors are the
+  // final word once sends complete.
   virtual size_t tx_burst(std::span<Packet* const> pkts) noexcept = 0;
   // Returns packets that will not be sent.
   virtual void free_burst(std::span<Packet* const> pkts) noexcept = 0;

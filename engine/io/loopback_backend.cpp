@@ -48,6 +48,7 @@ size_t LoopbackBackend::tx_burst(std::span<Packet* const> pkts) noexcept {
       pool_.put(p);
       continue;
     }
+    tx_bytes_.add(p->len);
     sent_[(sent_head_ + sent_n_) % opts_.pool_packets] = p;
     ++sent_n_;
     ++ok;
@@ -68,6 +69,7 @@ BackendStats LoopbackBackend::stats() const noexcept {
   BackendStats s;
   s.rx_packets = rx_packets_.get();
   s.tx_packets = tx_packets_.get();
+  s.tx_bytes = tx_bytes_.get();
   s.tx_errors = tx_errors_.get();
   return s;
 }

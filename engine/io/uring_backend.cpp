@@ -279,6 +279,7 @@ class UringBackend final : public IoBackend {
     BackendStats s;
     s.rx_packets = rx_packets_.get();
     s.tx_packets = tx_packets_.get();
+    s.tx_bytes = tx_bytes_.get();
     s.rx_calls = rx_calls_.get();
     s.tx_calls = tx_calls_.get();
     s.tx_errors = tx_errors_.get();
@@ -428,6 +429,7 @@ class UringBackend final : public IoBackend {
             tx_errors_.add(1);
           } else {
             tx_packets_.add(1);
+            tx_bytes_.add(static_cast<uint64_t>(cqe->res));
           }
           recycle(id);
           break;
@@ -534,7 +536,7 @@ class UringBackend final : public IoBackend {
   std::unique_ptr<Packet*[]> rxq_;  // received, not yet returned by rx_burst
   uint32_t rxq_mask_ = 0, rxq_head_ = 0, rxq_n_ = 0;
 
-  RelaxedCounter rx_packets_, tx_packets_, rx_calls_, tx_calls_, tx_errors_, rx_truncated_,
+  RelaxedCounter rx_packets_, tx_packets_, tx_bytes_, rx_calls_, tx_calls_, tx_errors_, rx_truncated_,
       rx_no_buffer_;
 };
 

@@ -106,23 +106,19 @@ size_t Shard::poll_once(int wait_ms) noexcept {
   counters_.busy_loops.add();
   const int64_t now = now_ns();
   size_t ntx = 0, ndrop = 0;
-  uint64_t bytes = 0;
   for (size_t i = 0; i < n; ++i) {
     io::Packet* p = rx_[i];
-    uint32_t len = p->len;
     if (auto reason = relay_one(table_, p, now)) {
       counters_.drops[static_cast<size_t>(*reason)].add();
       drop_[ndrop++] = p;
     } else {
       tx_[ntx++] = p;
-      bytes += len;
     }
   }
   if (ndrop) backend_->free_burst({drop_, ndrop});
   if (ntx) {
     size_t sent = backend_->tx_burst({tx_, ntx});
     counters_.relayed_packets.add(sent);
-    counters_.relayed_bytes.add(bytes);
     if (sent < ntx) counters_.drops[static_cast<size_t>(DropReason::tx_error)].add(ntx - sent);
   }
   return n;

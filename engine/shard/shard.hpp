@@ -15,9 +15,10 @@
 
 namespace rtpx::engine {
 
+// Relay decisions. What the kernel finally sent (packets, bytes, refusals) is in the backend's
+// stats(), which also covers sends that complete asynchronously.
 struct ShardCounters {
-  RelaxedCounter relayed_packets;
-  RelaxedCounter relayed_bytes;
+  RelaxedCounter relayed_packets;  // handed to the backend and accepted by tx_burst
   RelaxedCounter drops[static_cast<size_t>(DropReason::count)];
   RelaxedCounter sockets;
   RelaxedCounter loops;        // iterations of the run loop

@@ -231,7 +231,7 @@ TEST_F(ShardTest, RelaysAToBFromBsSocketWithThePayloadIntact) {
   EXPECT_EQ(sent[0].to, b_rtp_);
   EXPECT_EQ(sent[0].bytes, pkt);
   EXPECT_EQ(shard_->counters().relayed_packets.get(), 1u);
-  EXPECT_EQ(shard_->counters().relayed_bytes.get(), pkt.size());
+  EXPECT_EQ(lb_->stats().tx_bytes, pkt.size());
   EXPECT_EQ(all_drops(), 0u);
   EXPECT_EQ(slots_[kArtp].packets.get(), 1u);
   EXPECT_EQ(slots_[kArtp].bytes.get(), pkt.size());
@@ -302,7 +302,7 @@ TEST_F(ShardTest, DropsAreCountedByReasonAndBuffersReturned) {
   EXPECT_EQ(drops(DropReason::inactive), 0u);
   EXPECT_EQ(drops(DropReason::tx_error), 0u);
   EXPECT_EQ(shard_->counters().relayed_packets.get(), 1u);
-  EXPECT_EQ(shard_->counters().relayed_bytes.get(), rtp(0x1111).size());
+  EXPECT_EQ(lb_->stats().tx_bytes, rtp(0x1111).size());
   EXPECT_EQ(lb_->sent_count(), 1u);
   drain();
   EXPECT_EQ(lb_->pool_available(), kPool);  // dropped packets went back to the pool
@@ -345,8 +345,9 @@ TEST_F(ShardTest, TxFailureAddsNoRelayedBytes) {
   EXPECT_EQ(shard_->poll_once(0), 1u);
   ASSERT_EQ(drops(DropReason::tx_error), 1u);
   ASSERT_EQ(shard_->counters().relayed_packets.get(), 0u);
-  EXPECT_EQ(shard_->counters().relayed_bytes.get(), 0u)
-      << "bytes of a datagram the backend refused are counted as relayed";
+  EXPECT_EQ(lb_->stats().tx_bytes, 0u)
+      << "bytes of a datagram the backend refused are counted as sent";
+  EXPECT_EQ(lb_->stats().tx_errors, 1u);
 }
 
 TEST_F(ShardTest, RemoveStopsRelaying) {

@@ -147,6 +147,8 @@ TEST_P(BackendConformance, SendsFromTheChosenSocketToTheChosenAddress) {
   }
   backend_->wait(0);  // lets a completion-based backend account for its sends
   EXPECT_EQ(backend_->stats().tx_errors, 0u);
+  EXPECT_EQ(backend_->stats().tx_packets, 2u);
+  EXPECT_EQ(backend_->stats().tx_bytes, 2 * std::string("reply-from-1").size());
 }
 
 TEST_P(BackendConformance, BurstsLargerThanTheBurstSize) {
