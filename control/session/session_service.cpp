@@ -223,7 +223,8 @@ Result<std::string> SessionService::answer(const SignalRequest& req) {
   return rewritten_for(call, offerer, std::move(*parsed), req);
 }
 
-void SessionService::destroy(const std::string& call_id, const char* reason) {
+void SessionService::destroy(const std::string& call_id_ref, const char* reason) {
+  const std::string call_id = call_id_ref;  // the caller may pass the map's own key
   auto it = calls_.find(call_id);
   if (it == calls_.end()) return;
   Call& call = *it->second;

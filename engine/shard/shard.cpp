@@ -17,7 +17,10 @@ Shard::Shard(uint32_t id, std::unique_ptr<io::IoBackend> backend, EndpointTable 
       burst_(burst < 1 ? 1 : (burst > kMaxBurst ? kMaxBurst : burst)),
       commands_(4096) {}
 
-Shard::~Shard() { stop(); }
+Shard::~Shard() {
+  stop();
+  apply_commands();  // sockets still queued (never-started shard) go to the backend, which closes them
+}
 
 void Shard::start() {
   stop_.store(false);
