@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <memory>
 
-#include "engine/core/relaxed_counter.hpp"
+#include "engine/io/backend_counters.hpp"
 #include "engine/io/backend_registry.hpp"
 #include "engine/io/packet_pool.hpp"
 
@@ -67,7 +67,7 @@ class EpollBackend final : public IoBackend {
     if (nready_ == 0) poll_ready(0);
     while (got < out.size() && nready_ > 0) {
       if (pool_.available() == 0) {
-        rx_no_buffer_.add(1);
+        counters_.rx_no_buffer.add(1);
         break;
       }
       SocketId id = ready_[nready_ - 1];
@@ -76,7 +76,7 @@ class EpollBackend final : public IoBackend {
       // Level-triggered: a socket that filled the request stays listed for the next call.
       if (drained) --nready_;
     }
-    rx_packets_.add(got);
+    counters_.rx_packets.add(got);
     return got;
   }
 
@@ -90,8 +90,8 @@ class EpollBackend final : public IoBackend {
       sent += send_run(id, pkts.subspan(i, run));
       i += run;
     }
-    tx_packets_.add(sent);
-    tx_errors_.add(pkts.size() - sent);
+    counters_.tx_packets.add(sent);
+    counters_.tx_errors.add(pkts.size() - sent);
     free_burst(pkts);
     return sent;
   }
@@ -109,18 +109,7 @@ class EpollBackend final : public IoBackend {
     [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
   }
 
-  BackendStats stats() const noexcept override {
-    BackendStats s;
-    s.rx_packets = rx_packets_.get();
-    s.tx_packets = tx_packets_.get();
-    s.tx_bytes = tx_bytes_.get();
-    s.rx_calls = rx_calls_.get();
-    s.tx_calls = tx_calls_.get();
-    s.tx_errors = tx_errors_.get();
-    s.rx_truncated = rx_truncated_.get();
-    s.rx_no_buffer = rx_no_buffer_.get();
-    return s;
-  }
+  BackendStats stats() const noexcept override { return counters_.snapshot(); }
 
  private:
   void poll_ready(int timeout_ms) noexcept {
@@ -155,12 +144,12 @@ class EpollBackend final : public IoBackend {
     int n = ::recvmmsg(fds_[id], msgs_.get(), static_cast<unsigned>(have), MSG_DONTWAIT, nullptr);
     if (n < 0) n = 0;
     *drained = static_cast<size_t>(n) < have;
-    if (n > 0) rx_calls_.add(1);
+    if (n > 0) counters_.rx_calls.add(1);
     size_t kept = 0;
     for (int i = 0; i < n; ++i) {
       Packet* p = batch_[i];
       if (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) {
-        rx_truncated_.add(1);
+        counters_.rx_truncated.add(1);
         pool_.put(p);
         continue;
       }
@@ -188,13 +177,14 @@ class EpollBackend final : public IoBackend {
     while (done < run.size()) {
       int n = ::sendmmsg(fds_[id], msgs_.get() + done, static_cast<unsigned>(run.size() - done),
                          MSG_DONTWAIT);
-      tx_calls_.add(1);
+      counters_.tx_calls.add(1);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
         ++done;  // this datagram is refused (full buffer, unreachable): skip it, try the rest
         continue;
       }
-      for (int k = 0; k < n; ++k) tx_bytes_.add(msgs_[done + static_cast<size_t>(k)].msg_len);
+      for (int k = 0; k < n; ++k)
+        counters_.tx_bytes.add(msgs_[done + static_cast<size_t>(k)].msg_len);
       done += static_cast<size_t>(n);
       ok += static_cast<size_t>(n);
     }
@@ -211,7 +201,7 @@ class EpollBackend final : public IoBackend {
   std::unique_ptr<mmsghdr[]> msgs_;
   std::unique_ptr<iovec[]> iovs_;
   std::unique_ptr<Packet*[]> batch_;
-  RelaxedCounter rx_packets_, tx_packets_, tx_bytes_, rx_calls_, tx_calls_, tx_errors_, rx_truncated_, rx_no_buffer_;
+  BackendCounters counters_;
 };
 
 }  // namespace

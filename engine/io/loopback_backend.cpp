@@ -36,7 +36,7 @@ size_t LoopbackBackend::rx_burst(std::span<Packet*> out) noexcept {
     }
     out[n++] = p;
   }
-  rx_packets_.add(n);
+  counters_.rx_packets.add(n);
   return n;
 }
 
@@ -44,16 +44,16 @@ size_t LoopbackBackend::tx_burst(std::span<Packet* const> pkts) noexcept {
   size_t ok = 0;
   for (Packet* p : pkts) {
     if (p->socket >= opts_.max_sockets || !open_[p->socket]) {
-      tx_errors_.add();
+      counters_.tx_errors.add();
       pool_.put(p);
       continue;
     }
-    tx_bytes_.add(p->len);
+    counters_.tx_bytes.add(p->len);
     sent_[(sent_head_ + sent_n_) % opts_.pool_packets] = p;
     ++sent_n_;
     ++ok;
   }
-  tx_packets_.add(ok);
+  counters_.tx_packets.add(ok);
   return ok;
 }
 
@@ -65,14 +65,7 @@ void LoopbackBackend::wait(int timeout_ms) noexcept {
   if (rx_n_ == 0 && timeout_ms > 0) ::usleep(static_cast<useconds_t>(timeout_ms) * 1000);
 }
 
-BackendStats LoopbackBackend::stats() const noexcept {
-  BackendStats s;
-  s.rx_packets = rx_packets_.get();
-  s.tx_packets = tx_packets_.get();
-  s.tx_bytes = tx_bytes_.get();
-  s.tx_errors = tx_errors_.get();
-  return s;
-}
+BackendStats LoopbackBackend::stats() const noexcept { return counters_.snapshot(); }
 
 bool LoopbackBackend::inject(SocketId id, const net::SockAddr& from,
                              std::span<const uint8_t> bytes) {

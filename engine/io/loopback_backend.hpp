@@ -8,7 +8,7 @@
 #include <memory>
 #include <span>
 
-#include "engine/core/relaxed_counter.hpp"
+#include "engine/io/backend_counters.hpp"
 #include "engine/io/backend_registry.hpp"
 #include "engine/io/packet_pool.hpp"
 
@@ -47,7 +47,7 @@ class LoopbackBackend final : public IoBackend {
   size_t rx_head_ = 0, rx_n_ = 0;
   std::unique_ptr<Packet*[]> sent_;
   size_t sent_head_ = 0, sent_n_ = 0;
-  RelaxedCounter rx_packets_, tx_packets_, tx_bytes_, tx_errors_;
+  BackendCounters counters_;
 };
 
 }  // namespace rtpx::io

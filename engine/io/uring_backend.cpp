@@ -23,7 +23,7 @@
 #include <cstring>
 #include <thread>
 
-#include "engine/core/relaxed_counter.hpp"
+#include "engine/io/backend_counters.hpp"
 #include "engine/io/uring_buffer_ring.hpp"
 #include "engine/io/uring_probe.hpp"
 
@@ -204,7 +204,7 @@ class UringBackend final : public IoBackend {
       rxq_head_ = (rxq_head_ + 1) & rxq_mask_;
     }
     rxq_n_ -= static_cast<uint32_t>(n);
-    rx_packets_.add(n);
+    counters_.rx_packets.add(n);
     flush();
     return n;
   }
@@ -218,7 +218,7 @@ class UringBackend final : public IoBackend {
       const SocketId id = p->socket;
       io_uring_sqe* sqe = id < opts_.max_sockets && slots_[id].fd >= 0 ? get_sqe() : nullptr;
       if (sqe == nullptr) {
-        tx_errors_.add(1);
+        counters_.tx_errors.add(1);
         recycle(b);
         continue;
       }
@@ -237,7 +237,7 @@ class UringBackend final : public IoBackend {
     }
     if (queued > 0) {
       io_uring_submit(&ring_);
-      tx_calls_.add(1);
+      counters_.tx_calls.add(1);
     }
     flush();
     return queued;
@@ -275,18 +275,7 @@ class UringBackend final : public IoBackend {
     [[maybe_unused]] auto r = ::write(wakefd_, &one, sizeof one);
   }
 
-  BackendStats stats() const noexcept override {
-    BackendStats s;
-    s.rx_packets = rx_packets_.get();
-    s.tx_packets = tx_packets_.get();
-    s.tx_bytes = tx_bytes_.get();
-    s.rx_calls = rx_calls_.get();
-    s.tx_calls = tx_calls_.get();
-    s.tx_errors = tx_errors_.get();
-    s.rx_truncated = rx_truncated_.get();
-    s.rx_no_buffer = rx_no_buffer_.get();
-    return s;
-  }
+  BackendStats stats() const noexcept override { return counters_.snapshot(); }
 
  private:
   // Creates the ring on a short-lived helper thread. Tearing a ring down makes the next blocking
@@ -426,10 +415,10 @@ class UringBackend final : public IoBackend {
           break;
         case kSend:
           if (cqe->res < 0) {
-            tx_errors_.add(1);
+            counters_.tx_errors.add(1);
           } else {
-            tx_packets_.add(1);
-            tx_bytes_.add(static_cast<uint64_t>(cqe->res));
+            counters_.tx_packets.add(1);
+            counters_.tx_bytes.add(static_cast<uint64_t>(cqe->res));
           }
           recycle(id);
           break;
@@ -442,7 +431,7 @@ class UringBackend final : public IoBackend {
       }
     }
     io_uring_cq_advance(&ring_, seen);
-    if (rxq_n_ > before) rx_calls_.add(1);
+    if (rxq_n_ > before) counters_.rx_calls.add(1);
   }
 
   void on_recv(const io_uring_cqe& cqe, SocketId id, uint32_t gen) noexcept {
@@ -459,7 +448,7 @@ class UringBackend final : public IoBackend {
       }
     }
     if (!live) return;
-    if (cqe.res == -ENOBUFS) rx_no_buffer_.add(1);
+    if (cqe.res == -ENOBUFS) counters_.rx_no_buffer.add(1);
     if (cqe.flags & IORING_CQE_F_MORE) return;
     s.armed = false;
     switch (cqe.res) {
@@ -486,7 +475,7 @@ class UringBackend final : public IoBackend {
     if (multishot_) {
       io_uring_recvmsg_out* o = io_uring_recvmsg_validate(buf, static_cast<int>(res), &rx_msg_);
       if (o == nullptr || (o->flags & MSG_TRUNC)) {
-        rx_truncated_.add(1);
+        counters_.rx_truncated.add(1);
         recycle(b);
         return;
       }
@@ -495,7 +484,7 @@ class UringBackend final : public IoBackend {
       len = io_uring_recvmsg_payload_length(o, static_cast<int>(res), &rx_msg_);
     } else {
       if (res > opts_.buffer_size) {
-        rx_truncated_.add(1);
+        counters_.rx_truncated.add(1);
         recycle(b);
         return;
       }
@@ -536,8 +525,7 @@ class UringBackend final : public IoBackend {
   std::unique_ptr<Packet*[]> rxq_;  // received, not yet returned by rx_burst
   uint32_t rxq_mask_ = 0, rxq_head_ = 0, rxq_n_ = 0;
 
-  RelaxedCounter rx_packets_, tx_packets_, tx_bytes_, rx_calls_, tx_calls_, tx_errors_, rx_truncated_,
-      rx_no_buffer_;
+  BackendCounters counters_;
 };
 
 }  // namespace
