@@ -18,6 +18,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=bench/lib/write_section.sh
+source "$ROOT/bench/lib/write_section.sh"
 RTPXD=${RTPXD:-$ROOT/build/release/control/daemon/rtpxd}
 RTPLOAD=${RTPLOAD:-$ROOT/build/release/tools/rtpload/rtpload}
 RTPENGINE=${RTPENGINE:-rtpengine}
@@ -280,18 +282,6 @@ section=$WORK/section.md
   echo "<!-- load:end -->"
 } >"$section"
 
-mkdir -p "$(dirname "$OUT")"
-if [[ ! -f $OUT ]]; then
-  printf "# rtpx benchmarks\n\nEach section is written by the script it names; rerun it to refresh.\n\n" >"$OUT"
-fi
-if grep -q '<!-- load:begin -->' "$OUT" && grep -q '<!-- load:end -->' "$OUT"; then
-  awk -v f="$section" '
-    /<!-- load:begin -->/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /<!-- load:end -->/ { skip = 0; next }
-    !skip { print }' "$OUT" >"$OUT.tmp"
-  mv "$OUT.tmp" "$OUT"
-else
-  { echo; cat "$section"; } >>"$OUT"
-fi
+write_section load "$section" "$OUT"
 log "wrote $OUT"
 cat "$section"

@@ -9,6 +9,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=bench/lib/write_section.sh
+source "$ROOT/bench/lib/write_section.sh"
 REPS=${REPS:-5}
 MIN_TIME=${MIN_TIME:-0.5}
 OUT=${OUT:-$ROOT/docs/benchmarks.md}
@@ -143,18 +145,6 @@ section=$WORK/section.md
   echo "<!-- micro:end -->"
 } >"$section"
 
-mkdir -p "$(dirname "$OUT")"
-if [[ ! -f $OUT ]]; then
-  printf "# rtpx benchmarks\n\nEach section is written by the script it names; rerun it to refresh.\n\n" >"$OUT"
-fi
-if grep -q '<!-- micro:begin -->' "$OUT" && grep -q '<!-- micro:end -->' "$OUT"; then
-  awk -v f="$section" '
-    /<!-- micro:begin -->/ { while ((getline l < f) > 0) print l; skip = 1; next }
-    /<!-- micro:end -->/ { skip = 0; next }
-    !skip { print }' "$OUT" >"$OUT.tmp"
-  mv "$OUT.tmp" "$OUT"
-else
-  { echo; cat "$section"; } >>"$OUT"
-fi
+write_section micro "$section" "$OUT"
 log "wrote $OUT"
 cat "$section"
