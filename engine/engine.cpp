@@ -12,6 +12,7 @@ Engine::Engine(const EngineOptions& options)
     io::OpenedBackend opened = io::open_backend(options.backend, io);
     if (i == 0) fallback_reason_ = opened.fallback_reason;
     shards_.push_back(std::make_unique<Shard>(i, std::move(opened.backend), table_, io.burst));
+    shards_.back()->set_coalesce(options.coalesce_us);
   }
 }
 

@@ -12,7 +12,8 @@
 #
 # Usage: bench/load/compare.sh            (build first: cmake --preset release &&
 #                                          ninja -C build/release rtpxd rtpload)
-# Knobs (environment): RELAYS="rtpxd-epoll rtpxd-io_uring rtpengine" SESSIONS=100 PPS=50
+# Knobs (environment): RELAYS="rtpxd-epoll rtpxd-io_uring rtpengine" (rtpxd-io_uring+c500:
+#   with --coalesce-us 500) SESSIONS=100 PPS=50
 #   DURATION=5 REPEAT=3 FIND_DURATION=3 FIND_START=100 THREADS=1 NG_PORT=22240
 #   PORT_MIN=30000 PORT_MAX=31998 LOCAL_BASE=20000 OUT=docs/benchmarks.md KEEP=0
 set -euo pipefail
@@ -72,10 +73,13 @@ trap 'exit 130' INT TERM
 # The exact command line of each relay, also written into the report.
 relay_cmd() {
   case $1 in
-    rtpxd-epoll | rtpxd-io_uring)
-      echo "$RTPXD --foreground --backend ${1#rtpxd-} --interface $IP --ng-listen $IP:$NG_PORT" \
+    rtpxd-epoll* | rtpxd-io_uring*)
+      # rtpxd-BACKEND, optionally with +cUS: wake-up coalescing (engine.coalesce_us).
+      local spec=${1#rtpxd-} coalesce=0
+      if [[ $spec == *+c* ]]; then coalesce=${spec#*+c}; spec=${spec%%+c*}; fi
+      echo "$RTPXD --foreground --backend $spec --interface $IP --ng-listen $IP:$NG_PORT" \
         "--control $WORK/rtpxd.sock --port-min $PORT_MIN --port-max $PORT_MAX --threads $THREADS" \
-        "--log-level warn" ;;
+        "--coalesce-us $coalesce --log-level warn" ;;
     rtpengine)
       echo "$RTPENGINE --config-file=none --table=-1 --interface=$IP --listen-ng=$IP:$NG_PORT" \
         "--port-min=$PORT_MIN --port-max=$PORT_MAX --foreground --log-stderr --delete-delay=0" \

@@ -140,6 +140,7 @@ const KeyDef kKeys[] = {
     {"engine.pool_packets", [](Config& c) -> FieldRef { return &c.engine.pool_packets; }, 64,
      1048576},
     {"engine.burst", [](Config& c) -> FieldRef { return &c.engine.burst; }, 1, 256},
+    {"engine.coalesce_us", [](Config& c) -> FieldRef { return &c.engine.coalesce_us; }, 0, 10000},
     {"media.interface", [](Config& c) -> FieldRef { return &c.media.interface; }, 0, 0, false,
      check_ip},
     {"media.advertised", [](Config& c) -> FieldRef { return &c.media.advertised; }, 0, 0, false,

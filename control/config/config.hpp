@@ -20,6 +20,7 @@ struct EngineConfig {
   uint32_t threads = 0;              // shards; 0 = one per online core
   uint32_t pool_packets = 4096;      // packet buffers per shard
   uint32_t burst = 32;               // packets per rx burst (1..256)
+  uint32_t coalesce_us = 0;          // after a short burst, wait this long to batch (0: off)
   bool operator==(const EngineConfig&) const = default;
 };
 

@@ -34,6 +34,13 @@ pool_packets = 4096
 # Range 1..256.
 burst = 32
 
+# After a burst shorter than `burst`, a shard waits this many microseconds before receiving
+# again, so that at low packet rates one wake-up handles several packets (with io_uring, from
+# all sockets in one system call). Trades added latency for less CPU per packet; see
+# docs/benchmarks.md for measured effects. 0 turns it off. Range 0..10000.
+# flag: --coalesce-us
+coalesce_us = 0
+
 [media]
 # Local IPv4 or IPv6 address that media sockets bind to. It is also written into SDP unless
 # `advertised` is set. A wildcard address (0.0.0.0 or ::) needs `advertised`.

@@ -22,6 +22,7 @@ engine::EngineOptions engine_options(const config::Config& c) {
   o.endpoint_slots = static_cast<uint32_t>(c.media.port_max) + 1 - c.media.port_min;
   o.io.pool_packets = c.engine.pool_packets;
   o.io.burst = c.engine.burst;
+  o.coalesce_us = c.engine.coalesce_us;
   return o;
 }
 

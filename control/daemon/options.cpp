@@ -35,6 +35,8 @@ constexpr const char* kRun = "Running";
 const KeyFlag kKeyFlags[] = {
     {"--backend", "engine.backend", "NAME", kEngine, "I/O backend: io_uring or epoll"},
     {"--threads", "engine.threads", "N", kEngine, "worker threads; 0 = one per core"},
+    {"--coalesce-us", "engine.coalesce_us", "US", kEngine,
+     "after a short burst, wait this long before receiving again (0: off)"},
     {"--interface", "media.interface", "IP", kMedia, "address media sockets bind to"},
     {"--advertised-address", "media.advertised", "IP", kMedia, "address written into SDP instead"},
     {"--port-min", "media.port_min", "PORT", kMedia, "lowest media port, even"},

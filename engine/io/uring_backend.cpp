@@ -195,8 +195,10 @@ class UringBackend final : public IoBackend {
   size_t rx_burst(std::span<Packet*> out) noexcept override {
     ensure_enabled();
     // Short of a full burst: one enter runs the deferred receives and tops the queue up (cheaper
-    // than handing out a short burst and paying the send side twice).
-    if (rxq_n_ < out.size()) io_uring_submit_and_get_events(&ring_);
+    // than handing out a short burst and paying the send side twice) -- unless the last send
+    // submission or wait() just did exactly that.
+    if (rxq_n_ < out.size() && !events_fresh_) io_uring_submit_and_get_events(&ring_);
+    events_fresh_ = false;
     if (io_uring_cq_ready(&ring_) > 0) harvest();
     const size_t n = std::min(out.size(), static_cast<size_t>(rxq_n_));
     for (size_t i = 0; i < n; ++i) {
@@ -236,7 +238,10 @@ class UringBackend final : public IoBackend {
       ++queued;
     }
     if (queued > 0) {
-      io_uring_submit(&ring_);
+      // The same enter that submits the sends also runs deferred receive completions, so the
+      // next rx_burst needs no system call of its own.
+      io_uring_submit_and_get_events(&ring_);
+      events_fresh_ = true;
       counters_.tx_calls.add(1);
     }
     flush();
@@ -266,6 +271,7 @@ class UringBackend final : public IoBackend {
       io_uring_submit(&ring_);
     }
     harvest();
+    events_fresh_ = true;
     woke_ = false;
     flush();
   }
@@ -526,6 +532,7 @@ class UringBackend final : public IoBackend {
   uint32_t rxq_mask_ = 0, rxq_head_ = 0, rxq_n_ = 0;
 
   BackendCounters counters_;
+  bool events_fresh_ = false;  // an enter with GETEVENTS ran since the last rx_burst
 };
 
 }  // namespace

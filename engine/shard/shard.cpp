@@ -128,7 +128,12 @@ size_t Shard::poll_once(int wait_ms) noexcept {
 }
 
 void Shard::run() noexcept {
-  while (!stop_.load(std::memory_order_relaxed)) poll_once(100);
+  const timespec pause{0, static_cast<long>(coalesce_us_) * 1000};
+  while (!stop_.load(std::memory_order_relaxed)) {
+    const size_t n = poll_once(100);
+    if (coalesce_us_ != 0 && n != 0 && n < burst_)
+      clock_nanosleep(CLOCK_MONOTONIC, 0, &pause, nullptr);
+  }
   apply_commands();
 }
 

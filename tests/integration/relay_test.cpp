@@ -163,3 +163,32 @@ INSTANTIATE_TEST_SUITE_P(Backends, RelayTest, ::testing::Values("epoll", "io_uri
 
 }  // namespace
 }  // namespace rtpx::test
+
+namespace rtpx::test {
+namespace {
+
+// Wake-up coalescing trades latency for CPU; it must never lose or reorder a packet.
+TEST(RelayCoalescing, EveryPacketArrivesInOrder) {
+  DaemonArgs args;
+  args.backend = "io_uring";
+  args.extra = {"--coalesce-us", "2000"};
+  DaemonProcess d(args);
+  Phone alice, bob;
+  auto offer = d.control().request(
+      "session.offer", {{"call_id", "co"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice.port())}});
+  auto answer = d.control().request(
+      "session.answer",
+      {{"call_id", "co"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(bob.port())}});
+  const net::SockAddr dst = media_address(answer["sdp"]);
+  for (uint16_t i = 0; i < 100; ++i) {
+    alice.send_to(dst, rtp_packet(5, i));
+    if (i % 10 == 9) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  auto got = bob.recv_all(1000);
+  ASSERT_EQ(got.size(), 100u);
+  for (uint16_t i = 0; i < 100; ++i) EXPECT_EQ(got[i], rtp_packet(5, i));
+  EXPECT_EQ(d.stop(), 0);
+}
+
+}  // namespace
+}  // namespace rtpx::test
