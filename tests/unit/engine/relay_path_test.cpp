@@ -2,6 +2,7 @@
 // party A faces slots 0 (RTP) and 1 (RTCP), party B faces slots 2 (RTP) and 3 (RTCP); what
 // arrives facing one party leaves from the sockets facing the other.
 
+#include "tests/unit/engine/packet_builders.hpp"
 #include "engine/session/relay_path.hpp"
 
 #include <gtest/gtest.h>
@@ -28,31 +29,12 @@ void PrintTo(DropReason r, std::ostream* os) {
 
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using rtpx::engine::testing::addr;
+using rtpx::engine::testing::Bytes;
+using rtpx::engine::testing::rtp;
 
 constexpr io::SocketId kArtp = 0, kArtcp = 1, kBrtp = 2, kBrtcp = 3;
 constexpr uint32_t kSlots = 8;
-
-net::SockAddr addr(std::string_view text) {
-  return *net::SockAddr::parse(text);
-}
-
-Bytes rtp(uint32_t ssrc, uint16_t seq = 1, size_t payload = 160) {
-  Bytes b{0x80,
-          0x00,
-          static_cast<uint8_t>(seq >> 8),
-          static_cast<uint8_t>(seq),
-          0,
-          0,
-          0,
-          160,
-          static_cast<uint8_t>(ssrc >> 24),
-          static_cast<uint8_t>(ssrc >> 16),
-          static_cast<uint8_t>(ssrc >> 8),
-          static_cast<uint8_t>(ssrc)};
-  for (size_t i = 0; i < payload; ++i) b.push_back(static_cast<uint8_t>(i * 7));
-  return b;
-}
 
 // Compound SR (no report blocks) + SDES (CNAME "abc").
 Bytes rtcp(uint32_t ssrc) {

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/unit/engine/packet_builders.hpp"
 #include "engine/io/backend_registry.hpp"
 #include "engine/io/loopback_backend.hpp"
 #include "engine/shard/shard.hpp"
@@ -237,28 +238,9 @@ TEST(AllocCounter, OnlyTheCountingThreadInsideItsRegionIsCounted) {
 
 // ---- packets ------------------------------------------------------------------------------
 
-using Bytes = std::vector<uint8_t>;
-
-net::SockAddr addr(std::string_view text) {
-  return *net::SockAddr::parse(text);
-}
-
-Bytes rtp(uint32_t ssrc, uint16_t seq, size_t payload = 160) {
-  Bytes b{0x80,
-          0x00,
-          static_cast<uint8_t>(seq >> 8),
-          static_cast<uint8_t>(seq),
-          0,
-          0,
-          0,
-          160,
-          static_cast<uint8_t>(ssrc >> 24),
-          static_cast<uint8_t>(ssrc >> 16),
-          static_cast<uint8_t>(ssrc >> 8),
-          static_cast<uint8_t>(ssrc)};
-  for (size_t i = 0; i < payload; ++i) b.push_back(static_cast<uint8_t>(seq * 3 + i));
-  return b;
-}
+using rtpx::engine::testing::addr;
+using rtpx::engine::testing::Bytes;
+using rtpx::engine::testing::rtp;
 
 Bytes rtcp(uint32_t ssrc) {  // SR + SDES(CNAME "abc")
   const uint8_t s[4] = {static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),

@@ -1,6 +1,7 @@
 // A Shard driven by hand (poll_once, no thread) over the loopback backend: control commands,
 // what leaves for which socket and address, per-reason drop counters, and buffer accounting.
 
+#include "tests/unit/engine/packet_builders.hpp"
 #include "engine/shard/shard.hpp"
 
 #include <gtest/gtest.h>
@@ -23,33 +24,14 @@ void PrintTo(const SockAddr& a, std::ostream* os) {
 namespace rtpx::engine {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
+using rtpx::engine::testing::addr;
+using rtpx::engine::testing::Bytes;
+using rtpx::engine::testing::rtp;
 
 constexpr io::SocketId kArtp = 0, kArtcp = 1, kBrtp = 2, kBrtcp = 3;
 constexpr uint32_t kSlots = 16;
 constexpr uint32_t kPool = 256;
 constexpr uint32_t kBurst = 32;
-
-net::SockAddr addr(std::string_view text) {
-  return *net::SockAddr::parse(text);
-}
-
-Bytes rtp(uint32_t ssrc, uint16_t seq = 1, size_t payload = 160) {
-  Bytes b{0x80,
-          0x00,
-          static_cast<uint8_t>(seq >> 8),
-          static_cast<uint8_t>(seq),
-          0,
-          0,
-          0,
-          160,
-          static_cast<uint8_t>(ssrc >> 24),
-          static_cast<uint8_t>(ssrc >> 16),
-          static_cast<uint8_t>(ssrc >> 8),
-          static_cast<uint8_t>(ssrc)};
-  for (size_t i = 0; i < payload; ++i) b.push_back(static_cast<uint8_t>(seq + i));
-  return b;
-}
 
 Bytes rtcp_rr(uint32_t ssrc) {
   return {0x80,
