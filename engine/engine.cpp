@@ -16,7 +16,9 @@ Engine::Engine(const EngineOptions& options)
   }
 }
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+  stop();
+}
 
 void Engine::start() {
   if (started_) return;

@@ -17,7 +17,7 @@ namespace rtpx::engine {
 struct EngineOptions {
   std::string backend = "io_uring";
   uint32_t threads = 1;
-  uint32_t coalesce_us = 0;  // see Shard::set_coalesce
+  uint32_t coalesce_us = 0;         // see Shard::set_coalesce
   uint32_t endpoint_slots = 10002;  // endpoint ids range over [0, endpoint_slots)
   io::BackendOptions io;            // io.max_sockets is set from endpoint_slots
 };

@@ -51,9 +51,12 @@ int16_t alaw_to_linear(uint8_t alaw) noexcept {
   const int a = alaw ^ 0x55;
   int t = (a & 0x0f) << 4;
   const int seg = (a & 0x70) >> 4;
-  if (seg == 0) t += 8;
-  else if (seg == 1) t += 0x108;
-  else t = (t + 0x108) << (seg - 1);
+  if (seg == 0)
+    t += 8;
+  else if (seg == 1)
+    t += 0x108;
+  else
+    t = (t + 0x108) << (seg - 1);
   return static_cast<int16_t>((a & 0x80) ? t : -t);
 }
 

@@ -8,19 +8,35 @@
 
 namespace rtpx::control {
 
-enum class ErrorCode { bad_json, line_too_long, unknown_command, bad_field, not_found, no_ports,
-                       forbidden, internal };
+enum class ErrorCode {
+  bad_json,
+  line_too_long,
+  unknown_command,
+  bad_field,
+  not_found,
+  no_ports,
+  forbidden,
+  internal
+};
 
 inline const char* error_code_name(ErrorCode c) {
   switch (c) {
-    case ErrorCode::bad_json: return "bad_json";
-    case ErrorCode::line_too_long: return "line_too_long";
-    case ErrorCode::unknown_command: return "unknown_command";
-    case ErrorCode::bad_field: return "bad_field";
-    case ErrorCode::not_found: return "not_found";
-    case ErrorCode::no_ports: return "no_ports";
-    case ErrorCode::forbidden: return "forbidden";
-    case ErrorCode::internal: return "internal";
+    case ErrorCode::bad_json:
+      return "bad_json";
+    case ErrorCode::line_too_long:
+      return "line_too_long";
+    case ErrorCode::unknown_command:
+      return "unknown_command";
+    case ErrorCode::bad_field:
+      return "bad_field";
+    case ErrorCode::not_found:
+      return "not_found";
+    case ErrorCode::no_ports:
+      return "no_ports";
+    case ErrorCode::forbidden:
+      return "forbidden";
+    case ErrorCode::internal:
+      return "internal";
   }
   return "internal";
 }

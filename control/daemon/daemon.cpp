@@ -17,8 +17,8 @@ namespace {
 engine::EngineOptions engine_options(const config::Config& c) {
   engine::EngineOptions o;
   o.backend = c.engine.backend;
-  o.threads = c.engine.threads != 0 ? c.engine.threads
-                                    : std::max(1u, std::thread::hardware_concurrency());
+  o.threads =
+      c.engine.threads != 0 ? c.engine.threads : std::max(1u, std::thread::hardware_concurrency());
   o.endpoint_slots = static_cast<uint32_t>(c.media.port_max) + 1 - c.media.port_min;
   o.io.pool_packets = c.engine.pool_packets;
   o.io.burst = c.engine.burst;

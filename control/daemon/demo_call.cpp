@@ -35,7 +35,8 @@ struct Party {
 int open_udp(net::SockAddr* local) {
   int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   auto any = *net::SockAddr::from_ip("127.0.0.1", 0);
-  if (fd < 0 || ::bind(fd, &any.u.sa, any.len()) != 0) throw std::runtime_error("demo: bind failed");
+  if (fd < 0 || ::bind(fd, &any.u.sa, any.len()) != 0)
+    throw std::runtime_error("demo: bind failed");
   socklen_t len = sizeof local->u;
   ::getsockname(fd, &local->u.sa, &len);
   return fd;
@@ -107,9 +108,9 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
       << info.value("backend", "?") << ", " << info["shards"].size() << " shard(s)\n";
 
   // alice offers, bob answers; each side learns where rtpxd wants its media.
-  auto offer = ctl.request("session.offer", {{"call_id", call_id},
-                                             {"from_tag", "alice-tag"},
-                                             {"sdp", offer_sdp(alice, "demo")}});
+  auto offer = ctl.request(
+      "session.offer",
+      {{"call_id", call_id}, {"from_tag", "alice-tag"}, {"sdp", offer_sdp(alice, "demo")}});
   bob.relay = relay_address(offer["sdp"]);
   auto answer = ctl.request("session.answer", {{"call_id", call_id},
                                                {"from_tag", "alice-tag"},
@@ -127,7 +128,8 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
   for (uint16_t seq = 0; seq < packets; ++seq) {
     std::this_thread::sleep_until(start + std::chrono::milliseconds(20 * seq));
     build_packet(buf, alice, seq);
-    if (::sendto(alice.fd, buf, kPacket, 0, &alice.relay.u.sa, alice.relay.len()) > 0) ++res.sent[0];
+    if (::sendto(alice.fd, buf, kPacket, 0, &alice.relay.u.sa, alice.relay.len()) > 0)
+      ++res.sent[0];
     build_packet(buf, bob, seq);
     if (::sendto(bob.fd, buf, kPacket, 0, &bob.relay.u.sa, bob.relay.len()) > 0) ++res.sent[1];
     got[0] += drain(bob, alice, &res.received[0]);
@@ -141,8 +143,8 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
       << res.received[0] << "\n"
       << "  bob -> alice: sent " << res.sent[1] << ", received " << got[1] << ", intact "
       << res.received[1] << "\n\n";
-  const double now = std::chrono::duration<double>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   out << cli::format_call(ctl.request("session.query", {{"call_id", call_id}}), now) << "\n";
   ctl.request("session.delete", {{"call_id", call_id}});
   out << "  call " << call_id << " deleted\n";

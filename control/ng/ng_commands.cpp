@@ -23,7 +23,8 @@ Result<std::string> get_str(const Value& req, const char* key, const char* missi
     if (missing != nullptr) return ng_fail(key, missing);
     return std::string{};
   }
-  if (!v->is_string()) return ng_fail(key, std::string("Invalid type for key '") + key + "': expected a string");
+  if (!v->is_string())
+    return ng_fail(key, std::string("Invalid type for key '") + key + "': expected a string");
   return v->as_string();
 }
 
@@ -31,7 +32,8 @@ Result<std::vector<std::string>> get_str_list(const Value& req, const char* key)
   std::vector<std::string> out;
   const Value* v = req.find(key);
   if (v == nullptr) return out;
-  const std::string err = std::string("Invalid type for key '") + key + "': expected a list of strings";
+  const std::string err =
+      std::string("Invalid type for key '") + key + "': expected a list of strings";
   if (!v->is_list()) return ng_fail(key, err);
   for (const Value& item : v->as_list()) {
     if (!item.is_string()) return ng_fail(key, err);
@@ -42,9 +44,10 @@ Result<std::vector<std::string>> get_str_list(const Value& req, const char* key)
 
 // Flags this relay understands; anything else is accepted and named in the reply's warning.
 constexpr std::array<std::string_view, 14> kKnownFlags{
-    "trust-address", "SIP-source-address", "symmetric",  "asymmetric", "strict-source",
-    "media-handover", "port-latching",     "loop-protect", "record-call", "no-rtcp-attribute",
-    "full-rtcp-attribute", "all",          "fatal",       "unidirectional"};
+    "trust-address", "SIP-source-address", "symmetric",           "asymmetric",
+    "strict-source", "media-handover",     "port-latching",       "loop-protect",
+    "record-call",   "no-rtcp-attribute",  "full-rtcp-attribute", "all",
+    "fatal",         "unidirectional"};
 
 bool known(std::string_view flag) {
   for (auto k : kKnownFlags)
@@ -81,9 +84,12 @@ Result<Parsed> parse_signal(const Value& v, bool answer) {
   p.req.sdp = std::move(*sdp);
   std::vector<std::string> unknown;
   for (const std::string& r : *replace) {
-    if (r == "origin") p.req.replace_origin = true;
-    else if (r == "session-connection" || r == "session connection") p.req.replace_session_connection = true;
-    else unknown.push_back("replace=" + r);
+    if (r == "origin")
+      p.req.replace_origin = true;
+    else if (r == "session-connection" || r == "session connection")
+      p.req.replace_session_connection = true;
+    else
+      unknown.push_back("replace=" + r);
   }
   for (const std::string& f : *flags) {
     if (f == "strict-source") p.req.strict_source = true;
@@ -109,7 +115,9 @@ Result<Value> sdp_reply(Result<std::string> sdp, const std::string& warning) {
   return reply;
 }
 
-Result<Value> cmd_ping(DaemonContext&, const Value&) { return Value(Dict{}); }
+Result<Value> cmd_ping(DaemonContext&, const Value&) {
+  return Value(Dict{});
+}
 
 Result<Value> cmd_offer(DaemonContext& ctx, const Value& req) {
   auto p = parse_signal(req, false);
@@ -174,7 +182,7 @@ Result<Value> cmd_statistics(DaemonContext& ctx, const Value&) {
              {"timeoutsessions", static_cast<int64_t>(c.timed_out)},
              {"regularterminatedsessions", static_cast<int64_t>(c.deleted - c.timed_out)}};
   return Value(Dict{{"statistics", Dict{{"currentstatistics", std::move(current)},
-                                         {"totalstatistics", std::move(total)}}}});
+                                        {"totalstatistics", std::move(total)}}}});
 }
 
 constexpr std::array<NgCommand, 7> kCommands{{
@@ -189,7 +197,9 @@ constexpr std::array<NgCommand, 7> kCommands{{
 
 }  // namespace
 
-std::span<const NgCommand> ng_commands() { return kCommands; }
+std::span<const NgCommand> ng_commands() {
+  return kCommands;
+}
 
 Value ng_error(std::string_view reason) {
   return Dict{{"result", "error"}, {"error-reason", std::string(reason)}};

@@ -25,15 +25,15 @@ Value stream(const control::StreamSnapshot& s) {
   flags.emplace_back(s.component == "rtp" ? "RTP" : "RTCP");
   flags.emplace_back("filled");
   if (s.latched) flags.emplace_back("confirmed");
-  Dict d{{"local port", static_cast<int64_t>(s.local.port())},
-         {"local address", s.local.ip_string()},
-         {"family", s.local.family() == AF_INET6 ? "IPv6" : "IPv4"},
-         {"endpoint", endpoint(s.peer)},
-         {"advertised endpoint", endpoint(s.signaled)},
-         {"last packet",
-          static_cast<int64_t>(s.stats.last_seen ? std::floor(*s.stats.last_seen) : 0)},
-         {"flags", std::move(flags)},
-         {"stats", counters(s.stats)}};
+  Dict d{
+      {"local port", static_cast<int64_t>(s.local.port())},
+      {"local address", s.local.ip_string()},
+      {"family", s.local.family() == AF_INET6 ? "IPv6" : "IPv4"},
+      {"endpoint", endpoint(s.peer)},
+      {"advertised endpoint", endpoint(s.signaled)},
+      {"last packet", static_cast<int64_t>(s.stats.last_seen ? std::floor(*s.stats.last_seen) : 0)},
+      {"flags", std::move(flags)},
+      {"stats", counters(s.stats)}};
   return d;
 }
 

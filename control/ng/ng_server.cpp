@@ -65,8 +65,8 @@ std::string NgServer::handle(std::string_view datagram) {
   if (!decoded.value) {
     ++ctx_.ng.requests;
     ++ctx_.ng.errors;
-    reply = ng_error("Could not decode bencode dictionary: " + decoded.error.message + " at offset " +
-                     std::to_string(decoded.error.offset));
+    reply = ng_error("Could not decode bencode dictionary: " + decoded.error.message +
+                     " at offset " + std::to_string(decoded.error.offset));
   } else {
     reply = dispatch_ng(ctx_, *decoded.value);
   }
@@ -77,17 +77,18 @@ std::string NgServer::handle(std::string_view datagram) {
 }
 
 void NgServer::receive() {
-  sock_.async_receive_from(asio::buffer(buf_), peer_, [this](boost::system::error_code ec, size_t n) {
-    if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
-      std::string reply = handle(std::string_view(buf_.data(), n));
-      if (!reply.empty()) {
-        boost::system::error_code send_ec;
-        sock_.send_to(asio::buffer(reply), peer_, 0, send_ec);  // UDP: never blocks for long
-      }
-    }
-    receive();
-  });
+  sock_.async_receive_from(
+      asio::buffer(buf_), peer_, [this](boost::system::error_code ec, size_t n) {
+        if (ec == asio::error::operation_aborted) return;
+        if (!ec) {
+          std::string reply = handle(std::string_view(buf_.data(), n));
+          if (!reply.empty()) {
+            boost::system::error_code send_ec;
+            sock_.send_to(asio::buffer(reply), peer_, 0, send_ec);  // UDP: never blocks for long
+          }
+        }
+        receive();
+      });
 }
 
 }  // namespace rtpx::ng

@@ -13,11 +13,11 @@ namespace rtpx::control {
 
 // One local socket and what the party signaled for it.
 struct StreamSlot {
-  uint16_t port = 0;                        // local port (0: not allocated)
-  io::SocketId slot = io::kNoSocket;        // endpoint id in the engine
-  net::SockAddr signaled;                   // where the party said it receives
-  int fd = -1;                              // bound socket not yet handed to the shard
-  bool posted = false;                      // added to the shard
+  uint16_t port = 0;                  // local port (0: not allocated)
+  io::SocketId slot = io::kNoSocket;  // endpoint id in the engine
+  net::SockAddr signaled;             // where the party said it receives
+  int fd = -1;                        // bound socket not yet handed to the shard
+  bool posted = false;                // added to the shard
 };
 
 // One m= section as seen by one leg's party.
@@ -32,14 +32,14 @@ struct MediaSide {
 
 struct Leg {
   std::string tag;
-  double created = 0;  // wall clock seconds
+  double created = 0;            // wall clock seconds
   std::vector<MediaSide> media;  // indexed like the m= lines
 };
 
 struct Call {
   std::string call_id;
-  double created = 0;          // wall clock seconds
-  double last_signal = 0;      // wall clock seconds of the last offer/answer
+  double created = 0;            // wall clock seconds
+  double last_signal = 0;        // wall clock seconds of the last offer/answer
   int64_t last_signal_mono = 0;  // CLOCK_MONOTONIC ns
   uint32_t shard = 0;
   bool strict_source = false;

@@ -69,9 +69,9 @@ struct SessionCounters {
 };
 
 struct SessionEvent {
-  std::string name;     // session_created, session_deleted, media_timeout
+  std::string name;  // session_created, session_deleted, media_timeout
   std::string call_id;
-  std::string reason;   // for session_deleted: request, timeout, shutdown
+  std::string reason;  // for session_deleted: request, timeout, shutdown
   double time = 0;
 };
 

@@ -7,7 +7,9 @@
 namespace rtpx::control {
 
 PortAllocator::PortAllocator(net::SockAddr bind_addr, uint16_t port_min, uint16_t port_max)
-    : bind_addr_(bind_addr), min_(port_min), max_(port_max),
+    : bind_addr_(bind_addr),
+      min_(port_min),
+      max_(port_max),
       used_((static_cast<uint32_t>(port_max) + 1 - port_min) / 2, false) {}
 
 int PortAllocator::bind_one(uint16_t port) const {

@@ -13,9 +13,12 @@ namespace {
 
 engine::Relatch to_engine(config::Relatch r) {
   switch (r) {
-    case config::Relatch::never: return engine::Relatch::never;
-    case config::Relatch::same_ssrc: return engine::Relatch::same_ssrc;
-    case config::Relatch::any: return engine::Relatch::any;
+    case config::Relatch::never:
+      return engine::Relatch::never;
+    case config::Relatch::same_ssrc:
+      return engine::Relatch::same_ssrc;
+    case config::Relatch::any:
+      return engine::Relatch::any;
   }
   return engine::Relatch::same_ssrc;
 }
@@ -53,7 +56,9 @@ SessionService::SessionService(engine::Engine& engine, const config::MediaConfig
       advertised_(media.advertised.empty() ? media.interface : media.advertised),
       ports_(bind_addr_, media.port_min, media.port_max) {}
 
-SessionService::~SessionService() { clear(); }
+SessionService::~SessionService() {
+  clear();
+}
 
 Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool create) {
   if (auto it = calls_.find(req.call_id); it != calls_.end()) return it->second.get();
@@ -61,7 +66,8 @@ Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool crea
   auto call = std::make_unique<Call>();
   call->call_id = req.call_id;
   call->created = wall_now();
-  call->shard = static_cast<uint32_t>(std::hash<std::string>{}(req.call_id) % engine_.shard_count());
+  call->shard =
+      static_cast<uint32_t>(std::hash<std::string>{}(req.call_id) % engine_.shard_count());
   call->strict_source = req.strict_source.value_or(media_.strict_source);
   call->legs[0].tag = req.from_tag;
   call->legs[0].created = call->created;
@@ -275,7 +281,8 @@ size_t SessionService::expire_idle(int64_t now) {
       for (const MediaSide& side : leg.media)
         for (const StreamSlot* s : {&side.rtp, &side.rtcp})
           if (s->posted)
-            last = std::max(last, engine_.endpoint(s->slot).last_seen_ns.load(std::memory_order_relaxed));
+            last = std::max(last,
+                            engine_.endpoint(s->slot).last_seen_ns.load(std::memory_order_relaxed));
     if (now - last > limit) idle.push_back(id);
   }
   for (const std::string& id : idle) {

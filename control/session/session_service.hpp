@@ -12,9 +12,9 @@
 
 #include "control/config/config.hpp"
 #include "control/core/result.hpp"
+#include "control/sdp/sdp.hpp"
 #include "control/session/call.hpp"
 #include "control/session/call_snapshot.hpp"
-#include "control/sdp/sdp.hpp"
 #include "control/session/port_allocator.hpp"
 #include "engine/engine.hpp"
 

@@ -69,7 +69,8 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
     }
     json reply = dispatch_json(server_.ctx_, req);
     if (reply.contains("result") && req.value("cmd", "") == "events.subscribe")
-      for (const json& name : reply["result"]["subscribed"]) events_.insert(name.get<std::string>());
+      for (const json& name : reply["result"]["subscribed"])
+        events_.insert(name.get<std::string>());
     send(reply.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 

@@ -57,15 +57,21 @@ Result<SignalRequest> signal_request(const json& req, bool answer) {
   r.to_tag = std::move(*to_tag);
   r.sdp = std::move(*sdp);
   for (const std::string& v : *replace) {
-    if (v == "origin") r.replace_origin = true;
-    else if (v == "session-connection") r.replace_session_connection = true;
-    else return bad_field("replace", "unknown replace value '" + v + "'");
+    if (v == "origin")
+      r.replace_origin = true;
+    else if (v == "session-connection")
+      r.replace_session_connection = true;
+    else
+      return bad_field("replace", "unknown replace value '" + v + "'");
   }
   for (const std::string& f : *flags) {
-    if (f == "strict-source") r.strict_source = true;
+    if (f == "strict-source")
+      r.strict_source = true;
     else if (f == "symmetric" || f == "asymmetric" || f == "trust-address" ||
-             f == "media-handover" || f == "port-latching") continue;  // accepted, default here
-    else return bad_field("flags", "unknown flag '" + f + "'");
+             f == "media-handover" || f == "port-latching")
+      continue;  // accepted, default here
+    else
+      return bad_field("flags", "unknown flag '" + f + "'");
   }
   return r;
 }
@@ -114,8 +120,12 @@ Result<json> cmd_list(DaemonContext& ctx, const json& req) {
   return to_json(ctx.sessions.list(limit));
 }
 
-Result<json> cmd_stats(DaemonContext& ctx, const json&) { return stats_json(ctx); }
-Result<json> cmd_info(DaemonContext& ctx, const json&) { return engine_info_json(ctx); }
+Result<json> cmd_stats(DaemonContext& ctx, const json&) {
+  return stats_json(ctx);
+}
+Result<json> cmd_info(DaemonContext& ctx, const json&) {
+  return engine_info_json(ctx);
+}
 
 Result<json> cmd_subscribe(DaemonContext&, const json& req) {
   auto events = get_string_list(req, "events");
@@ -147,7 +157,9 @@ constexpr std::array<JsonCommand, 8> kCommands{{
 
 }  // namespace
 
-std::span<const JsonCommand> json_commands() { return kCommands; }
+std::span<const JsonCommand> json_commands() {
+  return kCommands;
+}
 
 const JsonCommand* find_json_command(std::string_view name) {
   for (const JsonCommand& c : kCommands)
@@ -169,7 +181,8 @@ json dispatch_json(DaemonContext& ctx, const json& request) {
     return fail(bad_field("cmd", "missing cmd (the command name)"));
   const JsonCommand* c = find_json_command(cmd->get<std::string>());
   if (c == nullptr)
-    return fail({ErrorCode::unknown_command, "cmd", "unknown command '" + cmd->get<std::string>() + "'"});
+    return fail(
+        {ErrorCode::unknown_command, "cmd", "unknown command '" + cmd->get<std::string>() + "'"});
   try {
     Result<json> r = c->handler(ctx, request);
     if (!r) return fail(r.error());

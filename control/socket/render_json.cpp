@@ -125,22 +125,23 @@ json engine_info_json(const DaemonContext& ctx) {
                       {"rx_no_buffer", b.rx_no_buffer}});
   }
   const io::BackendCaps caps = ctx.engine.shard(0).backend().caps();
-  return {{"version", RTPX_VERSION},
-          {"backend", ctx.engine.backend_name()},
-          {"backend_requested", ctx.engine.backend_requested()},
-          {"fallback_reason", ctx.engine.fallback_reason()},
-          {"backend_caps",
-           {{"multishot_rx", caps.multishot_rx},
-            {"provided_buffers", caps.provided_buffers},
-            {"batched_syscalls", caps.batched_syscalls}}},
-          {"interface", ctx.config.media.interface},
-          {"advertised", ctx.config.media.advertised.empty() ? ctx.config.media.interface
-                                                             : ctx.config.media.advertised},
-          {"ports", {{"min", ctx.config.media.port_min}, {"max", ctx.config.media.port_max}}},
-          {"ng_listen", ctx.ng_listen},
-          {"control_socket", ctx.control_socket},
-          {"uptime", SessionService::wall_now() - ctx.started},
-          {"shards", std::move(shards)}};
+  return {
+      {"version", RTPX_VERSION},
+      {"backend", ctx.engine.backend_name()},
+      {"backend_requested", ctx.engine.backend_requested()},
+      {"fallback_reason", ctx.engine.fallback_reason()},
+      {"backend_caps",
+       {{"multishot_rx", caps.multishot_rx},
+        {"provided_buffers", caps.provided_buffers},
+        {"batched_syscalls", caps.batched_syscalls}}},
+      {"interface", ctx.config.media.interface},
+      {"advertised",
+       ctx.config.media.advertised.empty() ? ctx.config.media.interface : ctx.config.media.advertised},
+      {"ports", {{"min", ctx.config.media.port_min}, {"max", ctx.config.media.port_max}}},
+      {"ng_listen", ctx.ng_listen},
+      {"control_socket", ctx.control_socket},
+      {"uptime", SessionService::wall_now() - ctx.started},
+      {"shards", std::move(shards)}};
 }
 
 }  // namespace rtpx::control

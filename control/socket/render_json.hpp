@@ -1,5 +1,6 @@
 #pragma once
-// Call snapshots, counters and engine facts as the control protocol's JSON (docs/control-protocol.md).
+// Call snapshots, counters and engine facts as the control protocol's JSON
+// (docs/control-protocol.md).
 
 #include <nlohmann/json.hpp>
 

@@ -13,7 +13,9 @@ constexpr std::array<BackendEntry, 3> kBackends{{
 }};
 }  // namespace
 
-std::span<const BackendEntry> backend_registry() { return kBackends; }
+std::span<const BackendEntry> backend_registry() {
+  return kBackends;
+}
 
 std::vector<std::string_view> selectable_backend_names() {
   std::vector<std::string_view> names;
@@ -33,7 +35,8 @@ OpenedBackend open_backend(std::string_view name, const BackendOptions& options)
   if (name == "epoll") throw std::runtime_error("epoll backend failed: " + error);
 
   OpenedBackend opened;
-  opened.fallback_reason = std::string(name) + " not available: " + error + "; falling back to epoll";
+  opened.fallback_reason =
+      std::string(name) + " not available: " + error + "; falling back to epoll";
   std::string epoll_error;
   opened.backend = make_epoll_backend(options, &epoll_error);
   if (!opened.backend) throw std::runtime_error(opened.fallback_reason + " failed: " + epoll_error);

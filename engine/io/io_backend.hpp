@@ -13,24 +13,24 @@
 
 namespace rtpx::io {
 
-enum class [[nodiscard]] IoStatus : uint8_t { ok, no_memory, syscall_failed, unknown_socket, full };
+enum class [[nodiscard]] IoStatus : uint8_t{ok, no_memory, syscall_failed, unknown_socket, full};
 
 struct BackendCaps {
-  bool multishot_rx = false;     // one armed receive yields many completions
-  bool provided_buffers = false; // kernel picks receive buffers from a registered ring
-  bool batched_syscalls = false; // several datagrams per system call
+  bool multishot_rx = false;      // one armed receive yields many completions
+  bool provided_buffers = false;  // kernel picks receive buffers from a registered ring
+  bool batched_syscalls = false;  // several datagrams per system call
 };
 
 // Snapshot of a backend's own counters (the engine counts per-stream; these are per-shard).
 struct BackendStats {
   uint64_t rx_packets = 0;
-  uint64_t tx_packets = 0;      // datagrams the kernel accepted (authoritative, also for async sends)
-  uint64_t tx_bytes = 0;        // their bytes
-  uint64_t rx_calls = 0;        // receive system calls or completion harvests that returned data
-  uint64_t tx_calls = 0;        // send system calls / submissions
-  uint64_t tx_errors = 0;       // datagrams the kernel refused
-  uint64_t rx_truncated = 0;    // datagrams larger than a buffer, dropped
-  uint64_t rx_no_buffer = 0;    // receives that found the pool empty
+  uint64_t tx_packets = 0;    // datagrams the kernel accepted (authoritative, also for async sends)
+  uint64_t tx_bytes = 0;      // their bytes
+  uint64_t rx_calls = 0;      // receive system calls or completion harvests that returned data
+  uint64_t tx_calls = 0;      // send system calls / submissions
+  uint64_t tx_errors = 0;     // datagrams the kernel refused
+  uint64_t rx_truncated = 0;  // datagrams larger than a buffer, dropped
+  uint64_t rx_no_buffer = 0;  // receives that found the pool empty
 };
 
 class IoBackend {

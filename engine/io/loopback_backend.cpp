@@ -65,7 +65,9 @@ void LoopbackBackend::wait(int timeout_ms) noexcept {
   if (rx_n_ == 0 && timeout_ms > 0) ::usleep(static_cast<useconds_t>(timeout_ms) * 1000);
 }
 
-BackendStats LoopbackBackend::stats() const noexcept { return counters_.snapshot(); }
+BackendStats LoopbackBackend::stats() const noexcept {
+  return counters_.snapshot();
+}
 
 bool LoopbackBackend::inject(SocketId id, const net::SockAddr& from,
                              std::span<const uint8_t> bytes) {

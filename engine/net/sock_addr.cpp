@@ -65,9 +65,12 @@ void SockAddr::set_port(uint16_t port) noexcept {
 
 std::string SockAddr::ip_string() const {
   char buf[INET6_ADDRSTRLEN] = {};
-  if (family() == AF_INET) inet_ntop(AF_INET, &u.v4.sin_addr, buf, sizeof buf);
-  else if (family() == AF_INET6) inet_ntop(AF_INET6, &u.v6.sin6_addr, buf, sizeof buf);
-  else return "";
+  if (family() == AF_INET)
+    inet_ntop(AF_INET, &u.v4.sin_addr, buf, sizeof buf);
+  else if (family() == AF_INET6)
+    inet_ntop(AF_INET6, &u.v6.sin6_addr, buf, sizeof buf);
+  else
+    return "";
   return buf;
 }
 

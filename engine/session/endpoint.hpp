@@ -27,11 +27,11 @@ enum class DropReason : uint8_t {
   count
 };
 inline constexpr const char* kDropReasonNames[] = {"malformed", "unexpected_source",
-                                                    "no_destination", "tx_error", "inactive"};
+                                                   "no_destination", "tx_error", "inactive"};
 
 // Decided by the control plane when a stream is set up or changed; the hot loop only reads it.
 struct EndpointConfig {
-  net::SockAddr signaled;                  // where the party receives (from SDP); any = unknown
+  net::SockAddr signaled;                   // where the party receives (from SDP); any = unknown
   io::SocketId forward_to = io::kNoSocket;  // local socket that sends what arrives here
   io::SocketId rtcp_forward_to = io::kNoSocket;  // with rtcp-mux: where muxed RTCP leaves
   Component component = Component::rtp;

@@ -19,7 +19,8 @@ Shard::Shard(uint32_t id, std::unique_ptr<io::IoBackend> backend, EndpointTable 
 
 Shard::~Shard() {
   stop();
-  apply_commands();  // sockets still queued (never-started shard) go to the backend, which closes them
+  apply_commands();  // sockets still queued (never-started shard) go to the backend, which closes
+                     // them
 }
 
 void Shard::start() {

@@ -21,8 +21,8 @@ struct ShardCounters {
   RelaxedCounter relayed_packets;  // handed to the backend and accepted by tx_burst
   RelaxedCounter drops[static_cast<size_t>(DropReason::count)];
   RelaxedCounter sockets;
-  RelaxedCounter loops;        // iterations of the run loop
-  RelaxedCounter busy_loops;   // iterations that received packets
+  RelaxedCounter loops;       // iterations of the run loop
+  RelaxedCounter busy_loops;  // iterations that received packets
 };
 
 class Shard {

@@ -39,7 +39,8 @@ std::vector<uint8_t> mutate(std::vector<uint8_t> in, const std::vector<std::vect
         break;
       case 1:  // overwrite a byte with an interesting value
         if (!in.empty()) {
-          static const uint8_t kValues[] = {0, 0xff, 0x7f, 0x80, '\r', '\n', ':', ' ', 'e', 'i', '-', '9'};
+          static const uint8_t kValues[] = {0,   0xff, 0x7f, 0x80, '\r', '\n',
+                                            ':', ' ',  'e',  'i',  '-',  '9'};
           in[rng.below(in.size())] = kValues[rng.below(sizeof kValues)];
         }
         break;
@@ -63,14 +64,16 @@ std::vector<uint8_t> mutate(std::vector<uint8_t> in, const std::vector<std::vect
         size_t from = rng.below(other.size());
         size_t n = 1 + rng.below(other.size() - from);
         in.insert(in.begin() + static_cast<long>(rng.below(in.size() + 1)),
-                  other.begin() + static_cast<long>(from), other.begin() + static_cast<long>(from + n));
+                  other.begin() + static_cast<long>(from),
+                  other.begin() + static_cast<long>(from + n));
         break;
       }
       default:  // duplicate a range
         if (!in.empty()) {
           size_t at = rng.below(in.size());
           size_t n = 1 + rng.below(std::min<size_t>(32, in.size() - at));
-          std::vector<uint8_t> part(in.begin() + static_cast<long>(at), in.begin() + static_cast<long>(at + n));
+          std::vector<uint8_t> part(in.begin() + static_cast<long>(at),
+                                    in.begin() + static_cast<long>(at + n));
           in.insert(in.begin() + static_cast<long>(at), part.begin(), part.end());
         }
         break;

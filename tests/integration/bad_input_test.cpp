@@ -23,12 +23,14 @@ class BadInputTest : public ::testing::Test {
     EXPECT_EQ(d_.stop(), 0) << "rtpxd did not exit cleanly";
   }
 
-  std::pair<net::SockAddr, net::SockAddr> call(const std::string& id, std::vector<std::string> flags = {}) {
+  std::pair<net::SockAddr, net::SockAddr> call(const std::string& id,
+                                               std::vector<std::string> flags = {}) {
     json offer_args = {{"call_id", id}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}};
     if (!flags.empty()) offer_args["flags"] = flags;
     auto offer = d_.control().request("session.offer", offer_args);
     auto answer = d_.control().request(
-        "session.answer", {{"call_id", id}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(bob_.port())}});
+        "session.answer",
+        {{"call_id", id}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(bob_.port())}});
     return {media_address(answer["sdp"]), media_address(offer["sdp"])};
   }
 
@@ -67,8 +69,8 @@ TEST_F(BadInputTest, MalformedRtpIsCountedAndDropped) {
   auto [alice_dst, bob_dst] = call("bad1");
   alice_.send_to(alice_dst, rtp_packet(7, 1));  // latch
   ASSERT_FALSE(bob_.recv(1000).empty());
-  alice_.send_to(alice_dst, {0x00, 0x01, 0x02});                  // too short
-  alice_.send_to(alice_dst, std::vector<uint8_t>(172, 0x40));     // version 1
+  alice_.send_to(alice_dst, {0x00, 0x01, 0x02});               // too short
+  alice_.send_to(alice_dst, std::vector<uint8_t>(172, 0x40));  // version 1
   auto bad_csrc = rtp_packet(7, 2);
   bad_csrc[0] = 0x8f;  // 15 CSRCs claimed, 172 bytes has room... make it too short
   bad_csrc.resize(40);
@@ -122,18 +124,24 @@ TEST_F(BadInputTest, ControlSocketGarbageGetsTypedErrors) {
   r = json::parse(raw_control("{\"id\":5}\n"));
   EXPECT_EQ(r["error"]["field"], "cmd");
 
-  auto bad = d_.control().try_request("session.offer", {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", "v=0\r\nbroken\r\n"}});
+  auto bad = d_.control().try_request(
+      "session.offer", {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", "v=0\r\nbroken\r\n"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code(), "bad_field");
   EXPECT_EQ(bad.error().field(), "sdp");
   EXPECT_NE(bad.error().message().find("line 2"), std::string::npos) << bad.error().message();
-  bad = d_.control().try_request("session.offer", {{"call_id", 12}, {"from_tag", "a"}, {"sdp", "v=0"}});
+  bad = d_.control().try_request("session.offer",
+                                 {{"call_id", 12}, {"from_tag", "a"}, {"sdp", "v=0"}});
   EXPECT_EQ(bad.error().field(), "call_id");
   bad = d_.control().try_request("session.offer", {{"call_id", "x"}, {"sdp", audio_sdp(1000)}});
   EXPECT_EQ(bad.error().field(), "from_tag");
-  bad = d_.control().try_request("session.answer", {{"call_id", "x"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(1000)}});
+  bad = d_.control().try_request(
+      "session.answer",
+      {{"call_id", "x"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(1000)}});
   EXPECT_EQ(bad.error().code(), "not_found");
-  bad = d_.control().try_request("session.offer", {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", audio_sdp(1000)}, {"flags", {"nonsense"}}});
+  bad = d_.control().try_request(
+      "session.offer",
+      {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", audio_sdp(1000)}, {"flags", {"nonsense"}}});
   EXPECT_EQ(bad.error().field(), "flags");
   // The failed requests created nothing.
   EXPECT_EQ(d_.control().request("session.list")["calls"].size(), 0u);

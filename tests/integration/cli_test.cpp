@@ -33,10 +33,12 @@ class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto offer = d_.control().request(
-        "session.offer", {{"call_id", "cli-call"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
-    auto answer = d_.control().request(
-        "session.answer",
-        {{"call_id", "cli-call"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(bob_.port())}});
+        "session.offer",
+        {{"call_id", "cli-call"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
+    auto answer = d_.control().request("session.answer", {{"call_id", "cli-call"},
+                                                          {"from_tag", "a"},
+                                                          {"to_tag", "b"},
+                                                          {"sdp", audio_sdp(bob_.port())}});
     for (uint16_t i = 0; i < 5; ++i) alice_.send_to(media_address(answer["sdp"]), rtp_packet(3, i));
     bob_.recv_all(500);
   }
@@ -107,7 +109,8 @@ TEST(DaemonStartup, DemoRelaysACallEndToEnd) {
   Outcome r = run(std::string(RTPXD_PATH) + " --demo 1 --backend epoll");
   EXPECT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("demo OK"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("alice -> bob: sent 50, received 50, intact 50"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("alice -> bob: sent 50, received 50, intact 50"), std::string::npos)
+      << r.out;
 }
 
 }  // namespace

@@ -35,22 +35,23 @@ bool wait_readable(int fd, int timeout_ms) {
 
 DaemonProcess::DaemonProcess(const DaemonArgs& args) {
   dir_ = std::filesystem::temp_directory_path() /
-         ("rtpx-it-" + std::to_string(::getpid()) + "-" + std::to_string(reinterpret_cast<uintptr_t>(this) & 0xffff));
+         ("rtpx-it-" + std::to_string(::getpid()) + "-" +
+          std::to_string(reinterpret_cast<uintptr_t>(this) & 0xffff));
   std::filesystem::create_directories(dir_);
   socket_ = dir_ + "/control.sock";
   // Disjoint-ish ranges per test process; the allocator skips ports that are taken anyway.
   // Below the kernel's ephemeral range (32768+), where the test phones bind.
   port_min_ = static_cast<uint16_t>(20000 + (::getpid() % 300) * 40);
-  std::vector<std::string> argv = {RTPXD_PATH,         "--foreground",
-                                   "--backend",        args.backend,
-                                   "--interface",      "127.0.0.1",
-                                   "--ng-listen",      "127.0.0.1:0",
-                                   "--control",        socket_,
-                                   "--port-min",       std::to_string(port_min_),
-                                   "--port-max",       std::to_string(port_min_ + 39),
-                                   "--threads",        std::to_string(args.threads),
-                                   "--timeout",        std::to_string(args.timeout),
-                                   "--log-level",      "warn"};
+  std::vector<std::string> argv = {RTPXD_PATH,    "--foreground",
+                                   "--backend",   args.backend,
+                                   "--interface", "127.0.0.1",
+                                   "--ng-listen", "127.0.0.1:0",
+                                   "--control",   socket_,
+                                   "--port-min",  std::to_string(port_min_),
+                                   "--port-max",  std::to_string(port_min_ + 39),
+                                   "--threads",   std::to_string(args.threads),
+                                   "--timeout",   std::to_string(args.timeout),
+                                   "--log-level", "warn"};
   argv.insert(argv.end(), args.extra.begin(), args.extra.end());
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -95,7 +96,8 @@ int DaemonProcess::stop() {
   control_.close();
   if (pid_ > 0) {
     ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 400 && alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    for (int i = 0; i < 400 && alive(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, &status_, 0);
@@ -127,8 +129,12 @@ ng::Value DaemonProcess::ng(const ng::Value& request, const std::string& cookie_
   return *decoded.value;
 }
 
-Phone::Phone() { fd_ = udp_socket(&local_); }
-Phone::~Phone() { ::close(fd_); }
+Phone::Phone() {
+  fd_ = udp_socket(&local_);
+}
+Phone::~Phone() {
+  ::close(fd_);
+}
 
 void Phone::send_to(const net::SockAddr& to, const std::vector<uint8_t>& bytes) const {
   ::sendto(fd_, bytes.data(), bytes.size(), 0, &to.u.sa, to.len());
@@ -149,7 +155,9 @@ std::vector<std::vector<uint8_t>> Phone::recv_all(int timeout_ms) const {
   std::vector<std::vector<uint8_t>> out;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    deadline - std::chrono::steady_clock::now())
+                    .count();
     if (left <= 0) break;
     auto p = recv(static_cast<int>(left));
     if (p.empty()) break;
@@ -172,8 +180,14 @@ std::vector<uint8_t> rtp_packet(uint32_t ssrc, uint16_t seq, uint8_t pt) {
 }
 
 std::vector<uint8_t> rtcp_rr(uint32_t ssrc) {
-  return {0x80, 201, 0, 1, static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
-          static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
+  return {0x80,
+          201,
+          0,
+          1,
+          static_cast<uint8_t>(ssrc >> 24),
+          static_cast<uint8_t>(ssrc >> 16),
+          static_cast<uint8_t>(ssrc >> 8),
+          static_cast<uint8_t>(ssrc)};
 }
 
 std::string audio_sdp(uint16_t port, bool rtcp_mux, const std::string& origin_ip) {

@@ -78,7 +78,8 @@ std::vector<uint8_t> rtp_packet(uint32_t ssrc, uint16_t seq, uint8_t pt = 0);
 // A minimal RTCP receiver report (8 bytes).
 std::vector<uint8_t> rtcp_rr(uint32_t ssrc);
 // An audio offer for a phone at 127.0.0.1:port.
-std::string audio_sdp(uint16_t port, bool rtcp_mux = false, const std::string& origin_ip = "127.0.0.1");
+std::string audio_sdp(uint16_t port, bool rtcp_mux = false,
+                      const std::string& origin_ip = "127.0.0.1");
 // The address rtpxd wants the recipient of `sdp` to send media to (first m= line), and a=rtcp.
 net::SockAddr media_address(const std::string& sdp, size_t media_index = 0);
 net::SockAddr rtcp_address(const std::string& sdp, size_t media_index = 0);

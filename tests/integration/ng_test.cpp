@@ -96,8 +96,11 @@ TEST_F(NgTest, OfferAnswerRewriteSdpAndRelay) {
 }
 
 TEST_F(NgTest, ErrorsLikeRtpengine) {
-  Value r = d_.ng(Dict{{"command", "answer"}, {"call-id", "nope"}, {"from-tag", "x"},
-                       {"to-tag", "y"}, {"sdp", audio_sdp(4000)}});
+  Value r = d_.ng(Dict{{"command", "answer"},
+                       {"call-id", "nope"},
+                       {"from-tag", "x"},
+                       {"to-tag", "y"},
+                       {"sdp", audio_sdp(4000)}});
   EXPECT_EQ(str(r, "result"), "error");
   EXPECT_EQ(str(r, "error-reason"), "Unknown call-id");
 
@@ -116,7 +119,10 @@ TEST_F(NgTest, ErrorsLikeRtpengine) {
   EXPECT_NE(str(r, "error-reason").find("Failed to parse SDP"), std::string::npos);
   r = d_.ng(Dict{{"command", "frobnicate"}});
   EXPECT_EQ(str(r, "error-reason"), "Unrecognized command");
-  r = d_.ng(Dict{{"command", "offer"}, {"call-id", "c"}, {"from-tag", "x"}, {"sdp", audio_sdp(4000)},
+  r = d_.ng(Dict{{"command", "offer"},
+                 {"call-id", "c"},
+                 {"from-tag", "x"},
+                 {"sdp", audio_sdp(4000)},
                  {"flags", "trust-address"}});
   EXPECT_NE(str(r, "error-reason").find("'flags'"), std::string::npos);
 
@@ -142,7 +148,9 @@ TEST_F(NgTest, UnknownFlagsAreAcceptedWithAWarning) {
 }
 
 TEST_F(NgTest, RetransmissionGetsTheCachedReplyAndRunsOnce) {
-  const std::string req = ng::encode(Dict{{"command", "offer"}, {"call-id", "rt1"}, {"from-tag", "ft"},
+  const std::string req = ng::encode(Dict{{"command", "offer"},
+                                          {"call-id", "rt1"},
+                                          {"from-tag", "ft"},
                                           {"sdp", audio_sdp(alice_.port())}});
   std::string first = d_.ng_raw("k1 " + req);
   std::string second = d_.ng_raw("k1 " + req);

@@ -24,10 +24,12 @@ class RelayTest : public ::testing::TestWithParam<std::string> {
   // alice offers, bob answers; returns {where alice sends, where bob sends}.
   std::pair<std::string, std::string> call(const std::string& id, bool mux = false) {
     auto offer = d_.control().request(
-        "session.offer", {{"call_id", id}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port(), mux)}});
-    auto answer = d_.control().request(
-        "session.answer",
-        {{"call_id", id}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(bob_.port(), mux)}});
+        "session.offer",
+        {{"call_id", id}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port(), mux)}});
+    auto answer = d_.control().request("session.answer", {{"call_id", id},
+                                                          {"from_tag", "a"},
+                                                          {"to_tag", "b"},
+                                                          {"sdp", audio_sdp(bob_.port(), mux)}});
     return {answer["sdp"], offer["sdp"]};
   }
 
@@ -87,7 +89,8 @@ TEST_P(RelayTest, RelaysRtcpOnTheOddPorts) {
   // Our phones are single sockets, so check that RTCP sent by alice reaches bob's signaled
   // RTCP address by having bob signal a=rtcp pointing to his one socket.
   Phone bob_rtcp;
-  std::string bob_sdp = audio_sdp(bob_.port()) + "a=rtcp:" + std::to_string(bob_rtcp.port()) + "\r\n";
+  std::string bob_sdp =
+      audio_sdp(bob_.port()) + "a=rtcp:" + std::to_string(bob_rtcp.port()) + "\r\n";
   d_.control().request("session.answer",
                        {{"call_id", "c2"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", bob_sdp}});
   alice_.send_to(alice_rtcp, rtcp_rr(0xA));
@@ -138,13 +141,16 @@ TEST_P(RelayTest, ManyCallsGetDistinctPorts) {
   EXPECT_EQ(ports.size(), 16u);
   // The range holds 20 pairs: the 11th call needs pairs 21 and 22.
   auto r = d_.control().try_request(
-      "session.offer", {{"call_id", "over1"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
+      "session.offer",
+      {{"call_id", "over1"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
   EXPECT_TRUE(r.ok());
   r = d_.control().try_request(
-      "session.offer", {{"call_id", "over2"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
+      "session.offer",
+      {{"call_id", "over2"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
   EXPECT_TRUE(r.ok());
   r = d_.control().try_request(
-      "session.offer", {{"call_id", "over3"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
+      "session.offer",
+      {{"call_id", "over3"}, {"from_tag", "a"}, {"sdp", audio_sdp(alice_.port())}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), "no_ports");
   // A failed offer leaves nothing behind.

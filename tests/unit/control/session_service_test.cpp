@@ -31,7 +31,8 @@ class SessionServiceTest : public ::testing::Test {
     o.io.pool_packets = 64;
     engine_ = std::make_unique<engine::Engine>(o);
     svc_ = std::make_unique<SessionService>(*engine_, media_);
-    svc_->set_event_sink([this](const SessionEvent& e) { events_.push_back(e.name + ":" + e.reason); });
+    svc_->set_event_sink(
+        [this](const SessionEvent& e) { events_.push_back(e.name + ":" + e.reason); });
   }
 
   // Applies what the service posted to the shard (no shard thread runs in these tests).
@@ -62,7 +63,8 @@ TEST_F(SessionServiceTest, OfferAndAnswerUseDistinctEvenPortsOnOurAddress) {
   auto offered = svc_->offer(req("c", sdp(4000)));
   ASSERT_TRUE(offered.ok());
   EXPECT_NE(offered->find("c=IN IP4 127.0.0.1\r\n"), std::string::npos);
-  EXPECT_NE(offered->find("o=- 7 1 IN IP4 10.0.0.1\r\n"), std::string::npos) << "o= kept by default";
+  EXPECT_NE(offered->find("o=- 7 1 IN IP4 10.0.0.1\r\n"), std::string::npos)
+      << "o= kept by default";
   const uint16_t to_b = port_of(*offered);
   EXPECT_EQ(to_b % 2, 0);
   EXPECT_NE(offered->find("a=rtcp:" + std::to_string(to_b + 1) + "\r\n"), std::string::npos);
@@ -149,8 +151,8 @@ TEST_F(SessionServiceTest, IdleCallsExpireWithEvents) {
   EXPECT_EQ(svc_->counters().current, 0u);
   EXPECT_EQ(svc_->counters().timed_out, 1u);
   EXPECT_EQ(svc_->counters().port_pairs_used, 0u);
-  EXPECT_EQ(events_, (std::vector<std::string>{"session_created:", "media_timeout:",
-                                               "session_deleted:timeout"}));
+  EXPECT_EQ(events_, (std::vector<std::string>{
+                         "session_created:", "media_timeout:", "session_deleted:timeout"}));
 }
 
 TEST(PortAllocator, PairsAreEvenBoundAndReleased) {

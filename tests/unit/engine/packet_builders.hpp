@@ -11,7 +11,9 @@ namespace rtpx::engine::testing {
 
 using Bytes = std::vector<uint8_t>;
 
-inline net::SockAddr addr(std::string_view text) { return *net::SockAddr::parse(text); }
+inline net::SockAddr addr(std::string_view text) {
+  return *net::SockAddr::parse(text);
+}
 
 // A PCMU-sized RTP packet whose payload depends on seq, so a packet shows which one it is.
 inline Bytes rtp(uint32_t ssrc, uint16_t seq = 1, size_t payload = 160) {

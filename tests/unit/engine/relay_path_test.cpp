@@ -2,8 +2,8 @@
 // party A faces slots 0 (RTP) and 1 (RTCP), party B faces slots 2 (RTP) and 3 (RTCP); what
 // arrives facing one party leaves from the sockets facing the other.
 
-#include "tests/unit/engine/packet_builders.hpp"
 #include "engine/session/relay_path.hpp"
+#include "tests/unit/engine/packet_builders.hpp"
 
 #include <gtest/gtest.h>
 

@@ -24,10 +24,10 @@
 #include <thread>
 #include <vector>
 
-#include "tests/unit/engine/packet_builders.hpp"
 #include "engine/io/backend_registry.hpp"
 #include "engine/io/loopback_backend.hpp"
 #include "engine/shard/shard.hpp"
+#include "tests/unit/engine/packet_builders.hpp"
 
 // ---- counting allocator -------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
 // A Shard driven by hand (poll_once, no thread) over the loopback backend: control commands,
 // what leaves for which socket and address, per-reason drop counters, and buffer accounting.
 
-#include "tests/unit/engine/packet_builders.hpp"
 #include "engine/shard/shard.hpp"
+#include "tests/unit/engine/packet_builders.hpp"
 
 #include <gtest/gtest.h>
 
