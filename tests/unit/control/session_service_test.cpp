@@ -13,6 +13,12 @@
 namespace rtpx::control {
 namespace {
 
+// ctest runs each test case in its own process, two at a time: give each process its own ports
+// (below the kernel's ephemeral range and below the integration tests' 20000+).
+uint16_t port_base() {
+  return static_cast<uint16_t>(12000 + (::getpid() % 400) * 20);
+}
+
 std::string sdp(uint16_t port, const std::string& extra = "", const std::string& ip = "10.0.0.1") {
   return "v=0\r\no=- 7 1 IN IP4 " + ip + "\r\ns=-\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\nm=audio " +
          std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" + extra;
@@ -22,8 +28,8 @@ class SessionServiceTest : public ::testing::Test {
  protected:
   SessionServiceTest() {
     media_.interface = "127.0.0.1";
-    media_.port_min = 46000;
-    media_.port_max = 46015;  // 8 pairs
+    media_.port_min = port_base();
+    media_.port_max = static_cast<uint16_t>(port_base() + 15);  // 8 pairs
     media_.timeout = 5;
     engine::EngineOptions o;
     o.backend = "loopback";
@@ -156,7 +162,8 @@ TEST_F(SessionServiceTest, IdleCallsExpireWithEvents) {
 }
 
 TEST(PortAllocator, PairsAreEvenBoundAndReleased) {
-  PortAllocator ports(*net::SockAddr::from_ip("127.0.0.1", 0), 46100, 46107);
+  const uint16_t b = static_cast<uint16_t>(port_base() + 16);
+  PortAllocator ports(*net::SockAddr::from_ip("127.0.0.1", 0), b, static_cast<uint16_t>(b + 7));
   std::set<uint16_t> seen;
   std::vector<PortPair> pairs;
   while (auto p = ports.allocate()) {
@@ -166,14 +173,15 @@ TEST(PortAllocator, PairsAreEvenBoundAndReleased) {
     seen.insert(p->rtp_port);
     pairs.push_back(*p);
   }
-  EXPECT_EQ(seen, (std::set<uint16_t>{46100, 46102, 46104, 46106}));
+  EXPECT_EQ(seen, (std::set<uint16_t>{b, static_cast<uint16_t>(b + 2), static_cast<uint16_t>(b + 4),
+                                      static_cast<uint16_t>(b + 6)}));
   EXPECT_EQ(ports.pairs_used(), 4u);
-  ports.release(46102);
+  ports.release(static_cast<uint16_t>(b + 2));
   ::close(pairs[1].rtp_fd);
   ::close(pairs[1].rtcp_fd);
   auto again = ports.allocate();
   ASSERT_TRUE(again);
-  EXPECT_EQ(again->rtp_port, 46102);
+  EXPECT_EQ(again->rtp_port, b + 2);
   for (auto& p : pairs) {
     ::close(p.rtp_fd);
     ::close(p.rtcp_fd);
