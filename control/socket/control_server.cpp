@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include "control/socket/json_commands.hpp"
 #include "control/socket/render_json.hpp"
 
@@ -19,6 +21,11 @@ namespace asio = boost::asio;
 using stream = asio::local::stream_protocol;
 using nlohmann::json;
 
+// A client that sends requests faster than it reads replies stops being read (backpressure);
+// one that lets events pile up unread past the hard limit is disconnected.
+constexpr size_t kPauseReadingBytes = 1 << 20;
+constexpr size_t kMaxQueuedBytes = 16 << 20;
+
 class ControlConnection : public std::enable_shared_from_this<ControlConnection> {
  public:
   ControlConnection(ControlServer& server, stream::socket sock)
@@ -27,7 +34,13 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
   void start() { read(); }
   bool wants(const std::string& event) const { return events_.count(event) != 0; }
   void send(std::string line) {
+    if (gone_) return;
     line.push_back('\n');
+    if (queued_ + line.size() > kMaxQueuedBytes) {
+      spdlog::warn("control client not reading: {} bytes queued, disconnecting", queued_);
+      return finish();
+    }
+    queued_ += line.size();
     out_.push_back(std::move(line));
     if (out_.size() == 1) write();
   }
@@ -54,7 +67,12 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
       in_.consume(n);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (!line.empty()) handle(line);
-      if (!closing_) read();
+      if (closing_ || gone_) return;
+      if (queued_ > kPauseReadingBytes) {
+        paused_ = true;  // resumed by write() once the client has read its replies
+        return;
+      }
+      read();
     });
   }
 
@@ -79,13 +97,20 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
     asio::async_write(sock_, asio::buffer(out_.front()),
                       [this, self](boost::system::error_code ec, size_t) {
                         if (ec) return finish();
+                        queued_ -= out_.front().size();
                         out_.pop_front();
+                        if (paused_ && queued_ <= kPauseReadingBytes / 2) {
+                          paused_ = false;
+                          read();
+                        }
                         if (!out_.empty()) return write();
                         if (closing_) finish();
                       });
   }
 
   void finish() {
+    if (gone_) return;
+    gone_ = true;
     close();
     server_.connections_.erase(shared_from_this());
   }
@@ -95,7 +120,10 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
   asio::streambuf in_;
   std::deque<std::string> out_;
   std::set<std::string> events_;  // subscribed event names
+  size_t queued_ = 0;             // bytes in out_
   bool closing_ = false;
+  bool paused_ = false;  // not reading until replies drain
+  bool gone_ = false;
 };
 
 ControlServer::ControlServer(asio::io_context& io, DaemonContext& ctx, const std::string& path,
@@ -137,7 +165,9 @@ void ControlServer::accept() {
 
 void ControlServer::publish(const SessionEvent& ev) {
   std::string line = to_json(ev).dump();
-  for (const auto& c : connections_)
+  // A copy: send() may disconnect a client that stopped reading, which erases it from the set.
+  const auto connections = connections_;
+  for (const auto& c : connections)
     if (c->wants(ev.name)) c->send(line);
 }
 

@@ -2,9 +2,12 @@
 // the daemon keeps running and no session leaks.
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "tests/integration/daemon_fixture.hpp"
 
@@ -168,6 +171,62 @@ TEST_F(BadInputTest, ClientVanishingMidRequestDoesNotHurt) {
   ::close(fd);
   EXPECT_TRUE(d_.alive());
   EXPECT_EQ(d_.control().request("stats")["sessions"]["current"], 0);
+}
+
+}  // namespace
+}  // namespace rtpx::test
+
+namespace rtpx::test {
+namespace {
+
+// A client that pipelines requests without reading replies is slowed down, not served without
+// bound: other clients stay served and the flooder gets every reply once it reads.
+TEST(ControlBackpressure, PipeliningClientGetsEveryReplyAndOthersStayServed) {
+  DaemonProcess d{DaemonArgs{}};
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof a.sun_path, "%s", d.socket_path().c_str());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const std::string line = "{\"cmd\":\"stats\"}\n";
+  size_t sent_bytes = 0;
+  // Send until the daemon stops reading (nothing writable for half a second) or 200k requests.
+  for (int i = 0; i < 200000;) {
+    ssize_t n = ::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+    if (n == static_cast<ssize_t>(line.size())) {
+      sent_bytes += line.size();
+      ++i;
+      continue;
+    }
+    if (n > 0) {  // a partial line: finish it so every request is whole
+      sent_bytes += static_cast<size_t>(n);
+      break;
+    }
+    pollfd p{fd, POLLOUT, 0};
+    if (::poll(&p, 1, 500) <= 0) break;
+  }
+  const size_t requests = sent_bytes / line.size();
+  // The daemon queued at least ~1 MiB of replies (about 400 bytes each) before pausing.
+  ASSERT_GT(requests, 2000u) << "the daemon should absorb a backlog before pushing back";
+  // The stuck client does not stall the daemon.
+  EXPECT_EQ(d.control().request("stats")["sessions"]["current"], 0);
+
+  size_t replies = 0;
+  std::string buf(1 << 16, '\0');
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (replies < requests && std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n > 0) {
+      replies += static_cast<size_t>(std::count(buf.begin(), buf.begin() + n, '\n'));
+    } else if (n == 0) {
+      break;
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  }
+  ::close(fd);
+  EXPECT_EQ(replies, requests);
+  EXPECT_EQ(d.stop(), 0);
 }
 
 }  // namespace
