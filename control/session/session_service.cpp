@@ -78,8 +78,7 @@ Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool crea
   return raw;
 }
 
-Result<bool> SessionService::allocate(Call& call, MediaSide& side) {
-  (void)call;
+Result<bool> SessionService::allocate(MediaSide& side) {
   if (side.rtp.port != 0) return true;
   auto pair = ports_.allocate();
   if (!pair) return Error{ErrorCode::no_ports, "", "Ran out of ports"};
@@ -110,8 +109,8 @@ Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& 
     a.rtp.signaled = sig.rtp;
     a.rtcp.signaled = sig.rtcp;
     if (a.disabled) continue;
-    if (auto r = allocate(call, a); !r) return r.error();
-    if (auto r = allocate(call, b); !r) return r.error();
+    if (auto r = allocate(a); !r) return r.error();
+    if (auto r = allocate(b); !r) return r.error();
   }
   return true;
 }

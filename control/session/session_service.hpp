@@ -64,7 +64,7 @@ class SessionService {
  private:
   Result<Call*> find_or_create(const SignalRequest& req, bool create);
   Result<bool> take_sdp(Call& call, int from_leg, const sdp::Session& s);
-  Result<bool> allocate(Call& call, MediaSide& side);
+  Result<bool> allocate(MediaSide& side);
   void wire(Call& call, size_t media_index);
   void post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg);
   std::string rewritten_for(const Call& call, int to_leg, sdp::Session s,

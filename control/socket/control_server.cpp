@@ -128,7 +128,7 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
 
 ControlServer::ControlServer(asio::io_context& io, DaemonContext& ctx, const std::string& path,
                              unsigned mode)
-    : io_(io), ctx_(ctx), path_(path), acceptor_(io) {
+    : ctx_(ctx), path_(path), acceptor_(io) {
   std::error_code fec;
   auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, fec);

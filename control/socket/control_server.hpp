@@ -31,7 +31,6 @@ class ControlServer {
   friend class ControlConnection;
   void accept();
 
-  boost::asio::io_context& io_;
   DaemonContext& ctx_;
   std::string path_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
