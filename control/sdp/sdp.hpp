@@ -90,18 +90,9 @@ size_t remove_attributes(std::vector<Attribute>& attrs, std::string_view name); 
 void set_attribute(std::vector<Attribute>& attrs, std::string_view name,
                    std::optional<std::string_view> value = std::nullopt);
 
-struct Media {
-  std::string type;  // audio, video, image, application, ...
-  uint16_t port = 0;
-  std::optional<uint16_t> port_count;  // m=audio 49170/2 ...
-  std::string proto;                   // RTP/AVP, UDP/TLS/RTP/SAVPF, udptl, ...
-  std::vector<std::string> formats;    // payload types or format names, in order
-  std::optional<Connection> connection;
+// The a= lines of a section (session or media) and the helpers over them.
+struct AttributeList {
   std::vector<Attribute> attributes;
-  std::vector<Line> other_lines;  // i= b= k= ... verbatim
-  std::vector<LineKind> layout;   // lines after m=, see LineKind
-
-  std::string to_string() const;  // the m= value: "audio 49170 RTP/AVP 0 8"
 
   const Attribute* find_attribute(std::string_view name) const {
     return sdp::find_attribute(attributes, name);
@@ -117,6 +108,22 @@ struct Media {
   void set_attribute(std::string_view name, std::optional<std::string_view> value = std::nullopt) {
     sdp::set_attribute(attributes, name, value);
   }
+
+  bool operator==(const AttributeList&) const = default;
+};
+
+struct Media : AttributeList {
+  std::string type;  // audio, video, image, application, ...
+  uint16_t port = 0;
+  std::optional<uint16_t> port_count;  // m=audio 49170/2 ...
+  std::string proto;                   // RTP/AVP, UDP/TLS/RTP/SAVPF, udptl, ...
+  std::vector<std::string> formats;    // payload types or format names, in order
+  std::optional<Connection> connection;
+  // attributes: inherited from AttributeList
+  std::vector<Line> other_lines;  // i= b= k= ... verbatim
+  std::vector<LineKind> layout;   // lines after m=, see LineKind
+
+  std::string to_string() const;  // the m= value: "audio 49170 RTP/AVP 0 8"
 
   std::optional<Rtcp> rtcp() const;  // first a=rtcp that parses
   bool rtcp_mux() const { return has_attribute("rtcp-mux"); }
@@ -127,30 +134,15 @@ struct Media {
   bool operator==(const Media&) const = default;
 };
 
-struct Session {
+struct Session : AttributeList {
   int version = 0;  // v=, always 0
   Origin origin;
   std::optional<std::string> name;  // s= (rtpengine tolerates its absence, so do we)
   std::optional<Connection> connection;
-  std::vector<Attribute> attributes;
+  // attributes: inherited from AttributeList
   std::vector<Line> other_lines;  // i= u= e= p= b= t= r= z= k= ... verbatim
   std::vector<LineKind> layout;   // session lines after v=, see LineKind
   std::vector<Media> media;
-
-  const Attribute* find_attribute(std::string_view name) const {
-    return sdp::find_attribute(attributes, name);
-  }
-  Attribute* find_attribute(std::string_view name) { return sdp::find_attribute(attributes, name); }
-  std::vector<const Attribute*> find_attributes(std::string_view name) const {
-    return sdp::find_attributes(attributes, name);
-  }
-  bool has_attribute(std::string_view name) const { return find_attribute(name) != nullptr; }
-  size_t remove_attributes(std::string_view name) {
-    return sdp::remove_attributes(attributes, name);
-  }
-  void set_attribute(std::string_view name, std::optional<std::string_view> value = std::nullopt) {
-    sdp::set_attribute(attributes, name, value);
-  }
 
   bool operator==(const Session&) const = default;
 };

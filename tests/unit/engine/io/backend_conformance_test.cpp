@@ -23,6 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::collect;
 using test::payload;
+using test::to_sock_addr;
 using test::UdpSocket;
 
 BackendOptions small_options() {
@@ -32,12 +33,6 @@ BackendOptions small_options() {
   o.max_sockets = 64;
   o.burst = 32;
   return o;
-}
-
-net::SockAddr to_sock_addr(const sockaddr_in& a) {
-  net::SockAddr s;
-  std::memcpy(&s.u.v4, &a, sizeof a);
-  return s;
 }
 
 int open_fd_count() {

@@ -19,6 +19,13 @@
 
 namespace rtpx::io::test {
 
+// A kernel sockaddr_in as the engine's address type.
+inline net::SockAddr to_sock_addr(const sockaddr_in& a) {
+  net::SockAddr s;
+  std::memcpy(&s.u.v4, &a, sizeof a);
+  return s;
+}
+
 // A UDP socket bound to 127.0.0.1 on a kernel-chosen port.
 class UdpSocket {
  public:

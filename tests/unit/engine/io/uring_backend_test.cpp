@@ -38,6 +38,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::collect;
 using test::payload;
+using test::to_sock_addr;
 using test::UdpSocket;
 
 BackendOptions options(uint32_t pool = 64, uint32_t buffer_size = 2048) {
@@ -47,12 +48,6 @@ BackendOptions options(uint32_t pool = 64, uint32_t buffer_size = 2048) {
   o.max_sockets = 32;
   o.burst = 32;
   return o;
-}
-
-net::SockAddr to_sock_addr(const sockaddr_in& a) {
-  net::SockAddr s;
-  std::memcpy(&s.u.v4, &a, sizeof a);
-  return s;
 }
 
 sockaddr_in add(IoBackend& b, SocketId id) {
