@@ -16,6 +16,7 @@ enum class ErrorCode {
   not_found,
   no_ports,
   forbidden,
+  not_supported,
   internal
 };
 
@@ -35,6 +36,8 @@ inline const char* error_code_name(ErrorCode c) {
       return "no_ports";
     case ErrorCode::forbidden:
       return "forbidden";
+    case ErrorCode::not_supported:
+      return "not_supported";
     case ErrorCode::internal:
       return "internal";
   }

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "control/ng/ng_render.hpp"
+#include "control/ng/ng_signal.hpp"
 
 namespace rtpx::ng {
 namespace {
@@ -16,91 +17,8 @@ Error ng_fail(std::string field, std::string reason) {
   return control::bad_field(std::move(field), std::move(reason));
 }
 
-// A string key; `missing` is rtpengine's wording when a required key is absent.
 Result<std::string> get_str(const Value& req, const char* key, const char* missing) {
-  const Value* v = req.find(key);
-  if (v == nullptr) {
-    if (missing != nullptr) return ng_fail(key, missing);
-    return std::string{};
-  }
-  if (!v->is_string())
-    return ng_fail(key, std::string("Invalid type for key '") + key + "': expected a string");
-  return v->as_string();
-}
-
-Result<std::vector<std::string>> get_str_list(const Value& req, const char* key) {
-  std::vector<std::string> out;
-  const Value* v = req.find(key);
-  if (v == nullptr) return out;
-  const std::string err =
-      std::string("Invalid type for key '") + key + "': expected a list of strings";
-  if (!v->is_list()) return ng_fail(key, err);
-  for (const Value& item : v->as_list()) {
-    if (!item.is_string()) return ng_fail(key, err);
-    out.push_back(item.as_string());
-  }
-  return out;
-}
-
-// Flags this relay understands; anything else is accepted and named in the reply's warning.
-constexpr std::array<std::string_view, 14> kKnownFlags{
-    "trust-address", "SIP-source-address", "symmetric",           "asymmetric",
-    "strict-source", "media-handover",     "port-latching",       "loop-protect",
-    "record-call",   "no-rtcp-attribute",  "full-rtcp-attribute", "all",
-    "fatal",         "unidirectional"};
-
-bool known(std::string_view flag) {
-  for (auto k : kKnownFlags)
-    if (k == flag) return true;
-  return false;
-}
-
-struct Parsed {
-  control::SignalRequest req;
-  std::vector<std::string> flags;
-  std::string warning;
-};
-
-Result<Parsed> parse_signal(const Value& v, bool answer) {
-  Parsed p;
-  auto call_id = get_str(v, "call-id", "No call-id in message");
-  if (!call_id) return call_id.error();
-  auto from_tag = get_str(v, "from-tag", "No from-tag in message");
-  if (!from_tag) return from_tag.error();
-  auto to_tag = get_str(v, "to-tag", answer ? "No to-tag in message" : nullptr);
-  if (!to_tag) return to_tag.error();
-  auto sdp = get_str(v, "sdp", "No SDP body in message");
-  if (!sdp) return sdp.error();
-  auto via = get_str(v, "via-branch", nullptr);
-  if (!via) return via.error();
-  auto replace = get_str_list(v, "replace");
-  if (!replace) return replace.error();
-  auto flags = get_str_list(v, "flags");
-  if (!flags) return flags.error();
-
-  p.req.call_id = std::move(*call_id);
-  p.req.from_tag = std::move(*from_tag);
-  p.req.to_tag = std::move(*to_tag);
-  p.req.sdp = std::move(*sdp);
-  std::vector<std::string> unknown;
-  for (const std::string& r : *replace) {
-    if (r == "origin")
-      p.req.replace_origin = true;
-    else if (r == "session-connection" || r == "session connection")
-      p.req.replace_session_connection = true;
-    else
-      unknown.push_back("replace=" + r);
-  }
-  for (const std::string& f : *flags) {
-    if (f == "strict-source") p.req.strict_source = true;
-    if (!known(f)) unknown.push_back(f);
-  }
-  p.flags = std::move(*flags);
-  if (!unknown.empty()) {
-    p.warning = "Unknown flag(s) ignored:";
-    for (const std::string& u : unknown) p.warning += " " + u;
-  }
-  return p;
+  return ng_string(req, key, missing);
 }
 
 Result<Value> sdp_reply(Result<std::string> sdp, const std::string& warning) {
@@ -120,13 +38,13 @@ Result<Value> cmd_ping(DaemonContext&, const Value&) {
 }
 
 Result<Value> cmd_offer(DaemonContext& ctx, const Value& req) {
-  auto p = parse_signal(req, false);
+  auto p = parse_ng_signal(req, false, ctx.sessions.advertised_address());
   if (!p) return p.error();
   return sdp_reply(ctx.sessions.offer(p->req), p->warning);
 }
 
 Result<Value> cmd_answer(DaemonContext& ctx, const Value& req) {
-  auto p = parse_signal(req, true);
+  auto p = parse_ng_signal(req, true, ctx.sessions.advertised_address());
   if (!p) return p.error();
   return sdp_reply(ctx.sessions.answer(p->req), p->warning);
 }
@@ -136,7 +54,7 @@ Result<Value> cmd_delete(DaemonContext& ctx, const Value& req) {
   if (!call_id) return call_id.error();
   auto from_tag = get_str(req, "from-tag", nullptr);
   if (!from_tag) return from_tag.error();
-  auto flags = get_str_list(req, "flags");
+  auto flags = ng_string_list(req, "flags");
   if (!flags) return flags.error();
   auto snap = ctx.sessions.remove(*call_id, *from_tag);
   Value reply = Dict{};

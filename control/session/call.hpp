@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "control/session/signal_request.hpp"
 #include "engine/io/packet.hpp"
 #include "engine/net/sock_addr.hpp"
 
@@ -20,12 +21,24 @@ struct StreamSlot {
   bool posted = false;                // added to the shard
 };
 
+// ICE short-term credentials rtpxd presents to one party (RFC 8445 section 5.3).
+struct IceCredentials {
+  std::string ufrag;
+  std::string pwd;
+  bool empty() const { return ufrag.empty(); }
+};
+
 // One m= section as seen by one leg's party.
 struct MediaSide {
-  std::string type;      // audio, video, ...
-  std::string protocol;  // RTP/AVP, ...
-  bool rtcp_mux = false;
-  bool disabled = false;  // port 0 in the SDP
+  std::string type;          // audio, video, ...
+  std::string protocol;      // RTP/AVP, ...
+  bool rtcp_mux = false;     // agreed with this party: its RTCP shares the RTP port
+  bool mux_offered = false;  // a=rtcp-mux was offered (by this party, or by rtpxd to it)
+  bool disabled = false;     // port 0 in the SDP
+  bool ice_remote = false;   // this party's SDP carried ICE
+  IceCredentials ice_local;  // what rtpxd presents to this party; empty: no ICE towards it
+  std::string ptime;         // this party's a=ptime, for the other side's answer
+  std::string mid;           // this party's a=mid
   StreamSlot rtp;
   StreamSlot rtcp;
 };
@@ -43,6 +56,8 @@ struct Call {
   int64_t last_signal_mono = 0;  // CLOCK_MONOTONIC ns
   uint32_t shard = 0;
   bool strict_source = false;
+  Latching latching = Latching::kDefault;
+  RtcpMuxPolicy mux_policy;  // the pending offer's rtcp-mux flags, applied at the answer
   Leg legs[2];  // [0] the first offerer, [1] the other party (tag empty until it answers)
 
   // Index of the leg with `tag`, or -1.

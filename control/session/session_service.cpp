@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <functional>
 
+#include <openssl/rand.h>
+
 #include "control/session/sdp_rewrite.hpp"
 
 namespace rtpx::control {
@@ -35,6 +37,56 @@ Result<bool> require(const std::string& value, const char* field) {
   return true;
 }
 
+// `n` characters from the ICE alphabet (RFC 8445 ice-char), from the OpenSSL CSPRNG.
+std::string random_token(size_t n) {
+  static constexpr char kChars[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/";
+  std::vector<unsigned char> bytes(n);
+  if (RAND_bytes(bytes.data(), static_cast<int>(n)) != 1) {
+    throw std::runtime_error("the OpenSSL random generator failed");
+  }
+  std::string out(n, 'a');
+  for (size_t i = 0; i < n; ++i) out[i] = kChars[bytes[i] % 64];
+  return out;
+}
+
+IceCredentials new_ice_credentials() {
+  // rtpengine's lengths; the password carries 156 random bits (RFC 8445 wants 128).
+  return IceCredentials{random_token(8), random_token(26)};
+}
+
+std::string attribute_value(const sdp::Media& m, const char* name) {
+  const sdp::Attribute* a = m.find_attribute(name);
+  return a != nullptr && a->value ? *a->value : std::string{};
+}
+
+bool is_srtp(std::string_view proto) {
+  return proto.find("SAVP") != std::string_view::npos;
+}
+
+// SRTP is terminated nowhere yet: a request that would need it is refused rather than passing
+// encrypted media to a party that expects plain RTP (or the reverse).
+Result<bool> check_protocols(const sdp::Session& s, const SignalRequest& req) {
+  if (!req.media_address.empty() && !net::SockAddr::from_ip(req.media_address, 0))
+    return bad_field("media-address", "'" + req.media_address + "' is not an IP address");
+  if (req.received_from && !net::SockAddr::from_ip(*req.received_from, 0))
+    return bad_field("received-from", "'" + *req.received_from + "' is not an IP address");
+  if (req.transport_protocol.empty()) return true;
+  if (req.transport_protocol != "RTP/AVP" && req.transport_protocol != "RTP/AVPF") {
+    return Error{ErrorCode::not_supported, "transport-protocol",
+                 "transport-protocol '" + req.transport_protocol +
+                     "' is not supported (SRTP is not supported yet)"};
+  }
+  for (const sdp::Media& m : s.media) {
+    if (m.port != 0 && is_srtp(m.proto)) {
+      return Error{ErrorCode::not_supported, "transport-protocol",
+                   "bridging " + m.proto + " to " + req.transport_protocol +
+                       " needs SRTP, which is not supported yet"};
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 double SessionService::wall_now() {
@@ -54,7 +106,11 @@ SessionService::SessionService(engine::Engine& engine, const config::MediaConfig
       media_(media),
       bind_addr_(net::SockAddr::from_ip(media.interface, 0).value_or(net::SockAddr{})),
       advertised_(media.advertised.empty() ? media.interface : media.advertised),
-      ports_(bind_addr_, media.port_min, media.port_max) {}
+      loop_id_(random_token(12)),
+      ports_(bind_addr_, media.port_min, media.port_max) {
+  for (char& c : loop_id_)
+    if (c == '+' || c == '/') c = 'x';
+}
 
 SessionService::~SessionService() {
   clear();
@@ -92,20 +148,33 @@ Result<bool> SessionService::allocate(MediaSide& side) {
 }
 
 // Records what leg `from` signaled and makes sure both legs have sockets for every media.
-Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& s) {
+Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& s,
+                                      const SignalRequest& req) {
   Leg& own = call.legs[from];
   Leg& other = call.legs[1 - from];
   if (own.media.size() < s.media.size()) own.media.resize(s.media.size());
   if (other.media.size() < s.media.size()) other.media.resize(s.media.size());
+  std::optional<net::SockAddr> sip_source;
+  if (req.sip_source && req.received_from)
+    sip_source = net::SockAddr::from_ip(*req.received_from, 0);
   for (size_t i = 0; i < s.media.size(); ++i) {
     const sdp::Media& m = s.media[i];
     MediaSide& a = own.media[i];
     MediaSide& b = other.media[i];
     a.type = b.type = m.type;
-    a.protocol = b.protocol = m.proto;
-    a.rtcp_mux = b.rtcp_mux = m.rtcp_mux();  // the offer proposes, the answer decides
+    a.protocol = m.proto;
+    if (b.protocol.empty()) b.protocol = m.proto;
     a.disabled = m.port == 0;
+    a.ice_remote = has_ice(s, m);
+    a.ptime = attribute_value(m, "ptime");
+    a.mid = attribute_value(m, "mid");
     SignaledMedia sig = signaled_addresses(s, m);
+    if (sip_source && sig.rtp.valid()) {
+      net::SockAddr rtp = *sip_source, rtcp = *sip_source;
+      rtp.set_port(sig.rtp.port());
+      rtcp.set_port(sig.rtcp.port());
+      sig = {rtp, rtcp};
+    }
     a.rtp.signaled = sig.rtp;
     a.rtcp.signaled = sig.rtcp;
     if (a.disabled) continue;
@@ -113,6 +182,46 @@ Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& 
     if (auto r = allocate(b); !r) return r.error();
   }
   return true;
+}
+
+// An offer from leg `from`: what rtpxd offers the other party (rtcp-mux, ICE).
+void SessionService::negotiate_offer(Call& call, int from, const sdp::Session& s,
+                                     const SignalRequest& req) {
+  const RtcpMuxPolicy& p = req.rtcp_mux;
+  call.mux_policy = p;
+  for (size_t i = 0; i < s.media.size(); ++i) {
+    MediaSide& a = call.legs[from].media[i];
+    MediaSide& b = call.legs[1 - from].media[i];
+    a.mux_offered = s.media[i].rtcp_mux();
+    b.mux_offered = (a.mux_offered && !p.demux) || p.offer || p.require;
+    const bool ice = req.ice == IceMode::kForce || (req.ice == IceMode::kDefault && a.ice_remote);
+    if (!ice) {
+      b.ice_local = {};
+    } else if (b.ice_local.empty()) {
+      b.ice_local = new_ice_credentials();
+    }
+  }
+}
+
+// An answer to leg `offerer`'s offer: what is agreed with each party, what the offerer gets.
+void SessionService::negotiate_answer(Call& call, int offerer, const sdp::Session& s,
+                                      const SignalRequest& req) {
+  RtcpMuxPolicy p = call.mux_policy;
+  p.accept = p.accept || req.rtcp_mux.accept;
+  p.reject = p.reject || req.rtcp_mux.reject;
+  for (size_t i = 0; i < s.media.size(); ++i) {
+    MediaSide& a = call.legs[offerer].media[i];
+    MediaSide& b = call.legs[1 - offerer].media[i];
+    b.rtcp_mux = b.mux_offered && s.media[i].rtcp_mux();
+    a.rtcp_mux = a.mux_offered && !p.reject && (p.accept || p.demux || p.require || b.rtcp_mux);
+    if (!b.ice_remote) b.ice_local = {};  // offered ICE, the party declined it
+    const bool ice = req.ice == IceMode::kForce || (req.ice == IceMode::kDefault && a.ice_remote);
+    if (!ice) {
+      a.ice_local = {};
+    } else if (a.ice_local.empty()) {
+      a.ice_local = new_ice_credentials();
+    }
+  }
 }
 
 void SessionService::post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg) {
@@ -142,7 +251,12 @@ void SessionService::wire(Call& call, size_t i) {
     engine::EndpointConfig cfg;
     cfg.strict_source = call.strict_source;
     cfg.relatch = to_engine(media_.relatch);
-    cfg.rtcp_mux = x.rtcp_mux;
+    if (call.latching == Latching::kPortLatching) cfg.relatch = engine::Relatch::never;
+    if (call.latching == Latching::kMediaHandover) cfg.relatch = engine::Relatch::any;
+    cfg.symmetric = call.latching != Latching::kAsymmetric;
+    cfg.stun.set(x.ice_local.ufrag, x.ice_local.pwd);
+    // Muxed RTCP may arrive as soon as mux is offered (RFC 5761 section 5.1.3).
+    cfg.rtcp_mux = x.rtcp_mux || x.mux_offered;
     cfg.component = engine::Component::rtp;
     cfg.signaled = x.rtp.signaled;
     cfg.forward_to = y.rtp.slot;
@@ -160,17 +274,33 @@ void SessionService::wire(Call& call, size_t i) {
 // The SDP goes to the party of leg `to_leg`: it must send to the sockets facing it, which are
 // that leg's own.
 std::string SessionService::rewritten_for(const Call& call, int to_leg, sdp::Session s,
-                                          const SignalRequest& req) const {
+                                          const SignalRequest& req, bool answer) const {
   const Leg& leg = call.legs[to_leg];
+  const Leg& from = call.legs[1 - to_leg];
   std::vector<LocalMedia> local(s.media.size());
   for (size_t i = 0; i < s.media.size() && i < leg.media.size(); ++i) {
     if (s.media[i].port == 0) continue;
-    local[i] = {leg.media[i].rtp.port, leg.media[i].rtcp_mux};
+    const MediaSide& side = leg.media[i];
+    LocalMedia& l = local[i];
+    const bool mux = answer ? side.rtcp_mux : side.mux_offered;
+    l.rtp_port = side.rtp.port;
+    l.rtcp_port = answer && mux ? side.rtp.port : side.rtcp.port;
+    l.rtcp_mux = mux;
+    l.ice = side.ice_local.empty() ? nullptr : &side.ice_local;
+    l.ice_rtcp_candidate = !(answer && mux);
+    if (!req.transport_protocol.empty() && s.media[i].proto.find("RTP/") != std::string::npos)
+      l.protocol = req.transport_protocol;
+    if (answer && i < from.media.size()) {
+      l.ptime_fallback = side.ptime;
+      l.mid_fallback = side.mid;
+    }
   }
   RewriteOptions opt;
-  opt.address = advertised_;
+  opt.address = req.media_address.empty() ? advertised_ : req.media_address;
   opt.replace_origin = req.replace_origin;
   opt.replace_session_connection = req.replace_session_connection;
+  opt.rtcp_attribute = req.rtcp_attribute;
+  if (req.loop_protect) opt.loop_protect_id = loop_id_;
   rewrite_sdp(s, local, opt);
   return sdp::write(s);
 }
@@ -180,6 +310,9 @@ Result<std::string> SessionService::offer(const SignalRequest& req) {
   if (auto r = require(req.from_tag, "from-tag"); !r) return r.error();
   auto parsed = parse_sdp(req.sdp);
   if (!parsed) return parsed.error();
+  // Our own SDP coming back through a loop: hand it on untouched (rtpengine's loop-protect).
+  if (req.loop_protect && loop_marker(*parsed) == loop_id_) return req.sdp;
+  if (auto r = check_protocols(*parsed, req); !r) return r.error();
 
   const bool existed = calls_.count(req.call_id) != 0;
   auto found = find_or_create(req, true);
@@ -193,15 +326,17 @@ Result<std::string> SessionService::offer(const SignalRequest& req) {
     call.legs[1].tag = req.from_tag;  // the answerer re-offers before its tag was known
     from = 1;
   }
-  if (auto r = take_sdp(call, from, *parsed); !r) {
+  if (auto r = take_sdp(call, from, *parsed, req); !r) {
     if (!existed) destroy(req.call_id, "error");
     return r.error();
   }
+  if (req.latching != Latching::kDefault) call.latching = req.latching;
+  negotiate_offer(call, from, *parsed, req);
   for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
   call.last_signal = wall_now();
   call.last_signal_mono = mono_now_ns();
   // Sent to the other party: it must send to the sockets facing it.
-  return rewritten_for(call, 1 - from, std::move(*parsed), req);
+  return rewritten_for(call, 1 - from, std::move(*parsed), req, false);
 }
 
 Result<std::string> SessionService::answer(const SignalRequest& req) {
@@ -210,6 +345,7 @@ Result<std::string> SessionService::answer(const SignalRequest& req) {
   if (auto r = require(req.to_tag, "to-tag"); !r) return r.error();
   auto parsed = parse_sdp(req.sdp);
   if (!parsed) return parsed.error();
+  if (auto r = check_protocols(*parsed, req); !r) return r.error();
   auto found = find_or_create(req, false);
   if (!found) return found.error();
   Call& call = **found;
@@ -221,11 +357,13 @@ Result<std::string> SessionService::answer(const SignalRequest& req) {
     ans.tag = req.to_tag;
     ans.created = wall_now();
   }
-  if (auto r = take_sdp(call, answerer, *parsed); !r) return r.error();
+  if (auto r = take_sdp(call, answerer, *parsed, req); !r) return r.error();
+  if (req.latching != Latching::kDefault) call.latching = req.latching;
+  negotiate_answer(call, offerer, *parsed, req);
   for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
   call.last_signal = wall_now();
   call.last_signal_mono = mono_now_ns();
-  return rewritten_for(call, offerer, std::move(*parsed), req);
+  return rewritten_for(call, offerer, std::move(*parsed), req, true);
 }
 
 void SessionService::destroy(const std::string& call_id_ref, const char* reason) {

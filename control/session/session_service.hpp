@@ -16,19 +16,10 @@
 #include "control/session/call.hpp"
 #include "control/session/call_snapshot.hpp"
 #include "control/session/port_allocator.hpp"
+#include "control/session/signal_request.hpp"
 #include "engine/engine.hpp"
 
 namespace rtpx::control {
-
-struct SignalRequest {
-  std::string call_id;
-  std::string from_tag;
-  std::string to_tag;  // answer only
-  std::string sdp;
-  bool replace_origin = false;
-  bool replace_session_connection = false;
-  std::optional<bool> strict_source;  // overrides the configured default for this call
-};
 
 class SessionService {
  public:
@@ -57,18 +48,21 @@ class SessionService {
   void set_event_sink(std::function<void(const SessionEvent&)> sink) { sink_ = std::move(sink); }
   const config::MediaConfig& media_config() const noexcept { return media_; }
   const PortAllocator& ports() const noexcept { return ports_; }
+  const std::string& advertised_address() const noexcept { return advertised_; }
 
   static double wall_now();
   static int64_t mono_now_ns();
 
  private:
   Result<Call*> find_or_create(const SignalRequest& req, bool create);
-  Result<bool> take_sdp(Call& call, int from_leg, const sdp::Session& s);
+  Result<bool> take_sdp(Call& call, int from_leg, const sdp::Session& s, const SignalRequest& req);
+  void negotiate_offer(Call& call, int from, const sdp::Session& s, const SignalRequest& req);
+  void negotiate_answer(Call& call, int offerer, const sdp::Session& s, const SignalRequest& req);
   Result<bool> allocate(MediaSide& side);
   void wire(Call& call, size_t media_index);
   void post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg);
-  std::string rewritten_for(const Call& call, int to_leg, sdp::Session s,
-                            const SignalRequest& req) const;
+  std::string rewritten_for(const Call& call, int to_leg, sdp::Session s, const SignalRequest& req,
+                            bool answer) const;
   CallSnapshot snapshot(const Call& call) const;
   StreamSnapshot stream_snapshot(const StreamSlot& s, const char* component, double wall,
                                  int64_t mono) const;
@@ -79,6 +73,7 @@ class SessionService {
   config::MediaConfig media_;
   net::SockAddr bind_addr_;
   std::string advertised_;
+  std::string loop_id_;  // this instance's a=rtpengine marker (loop-protect)
   PortAllocator ports_;
   std::map<std::string, std::unique_ptr<Call>> calls_;
   SessionCounters counters_;

@@ -65,13 +65,7 @@ Result<SignalRequest> signal_request(const json& req, bool answer) {
       return bad_field("replace", "unknown replace value '" + v + "'");
   }
   for (const std::string& f : *flags) {
-    if (f == "strict-source")
-      r.strict_source = true;
-    else if (f == "symmetric" || f == "asymmetric" || f == "trust-address" ||
-             f == "media-handover" || f == "port-latching")
-      continue;  // accepted, default here
-    else
-      return bad_field("flags", "unknown flag '" + f + "'");
+    if (!apply_signal_flag(r, f)) return bad_field("flags", "unknown flag '" + f + "'");
   }
   return r;
 }

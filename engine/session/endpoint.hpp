@@ -8,6 +8,7 @@
 
 #include "engine/core/relaxed_counter.hpp"
 #include "engine/core/seqlock.hpp"
+#include "engine/ice/stun.hpp"
 #include "engine/io/packet.hpp"
 #include "engine/net/sock_addr.hpp"
 
@@ -24,10 +25,13 @@ enum class DropReason : uint8_t {
   no_destination,     // the other side's address is not known yet
   tx_error,           // the kernel refused the send
   inactive,           // stream removed or not configured
+  bad_auth,           // failed authentication (ICE connectivity check)
+  absorbed,           // a control message that needs no answer (STUN indication or response)
   count
 };
-inline constexpr const char* kDropReasonNames[] = {"malformed", "unexpected_source",
-                                                   "no_destination", "tx_error", "inactive"};
+inline constexpr const char* kDropReasonNames[] = {
+    "malformed", "unexpected_source", "no_destination", "tx_error",
+    "inactive",  "bad_auth",          "absorbed"};
 
 // Decided by the control plane when a stream is set up or changed; the hot loop only reads it.
 struct EndpointConfig {
@@ -37,7 +41,9 @@ struct EndpointConfig {
   Component component = Component::rtp;
   bool rtcp_mux = false;       // RTP and RTCP share this socket (RFC 5761)
   bool strict_source = false;  // accept only the signaled address
+  bool symmetric = true;       // latch to the source; false: always send to `signaled`
   Relatch relatch = Relatch::same_ssrc;
+  StunCredentials stun;  // answer ICE connectivity checks with these (ICE-lite)
 };
 
 struct alignas(64) Endpoint {

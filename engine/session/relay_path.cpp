@@ -36,6 +36,8 @@ void latch(Endpoint& e, const net::SockAddr& from, uint32_t ssrc) noexcept {
 
 // Symmetric latching with RTP-bleed protection.
 bool source_allowed(Endpoint& e, const io::Packet& p, const Classified& c) noexcept {
+  if (!e.cfg.symmetric)
+    return !e.cfg.strict_source || (e.signaled_usable && p.addr == e.cfg.signaled);
   if (e.cfg.strict_source) {
     // Only the signaled address may be the source, whatever was latched before (a re-INVITE
     // that moves the party moves the stream with it).
@@ -61,12 +63,40 @@ bool source_allowed(Endpoint& e, const io::Packet& p, const Classified& c) noexc
   return true;
 }
 
+// An ICE connectivity check: answered in place; a nominated (or first) check latches the pair.
+std::optional<DropReason> answer_stun(Endpoint& e, io::Packet* p, int64_t now_ns,
+                                      StunResponder& stun) noexcept {
+  uint32_t out_len = 0;
+  const StunResult r = stun.answer(e.cfg.stun, p->data, p->len, p->cap, p->addr, &out_len);
+  switch (r.outcome) {
+    case StunOutcome::answered:
+      break;
+    case StunOutcome::bad_auth:
+      e.dropped.add();
+      return DropReason::bad_auth;
+    case StunOutcome::ignored:
+      return DropReason::absorbed;
+    case StunOutcome::malformed:
+      e.errors.add();
+      return DropReason::malformed;
+  }
+  if (e.cfg.symmetric && (r.use_candidate || !e.latched) &&
+      !(e.latched && p->addr == e.latched_addr))
+    latch(e, p->addr, e.latched_ssrc);
+  e.last_seen_ns.store(now_ns, std::memory_order_relaxed);  // consent freshness keeps it alive
+  p->len = out_len;  // p->socket and p->addr already name the way back
+  return std::nullopt;
+}
+
 }  // namespace
 
-std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns) noexcept {
+std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
+                                    StunResponder* stun) noexcept {
   if (p->socket >= table.size) return DropReason::inactive;
   Endpoint& e = table.slots[p->socket];
   if (!e.active) return DropReason::inactive;
+  if (stun != nullptr && e.cfg.stun.enabled() && looks_like_stun({p->data, p->len}))
+    return answer_stun(e, p, now_ns, *stun);
 
   const Classified c = classify(e, *p);
   if (c.kind == rtp::Kind::invalid) {

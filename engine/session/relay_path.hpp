@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "engine/ice/stun.hpp"
 #include "engine/io/packet.hpp"
 #include "engine/session/endpoint.hpp"
 
@@ -17,7 +18,10 @@ struct EndpointTable {
 };
 
 // Returns nullopt when the packet is rewritten for sending (p->socket and p->addr now name the
-// output socket and destination), or the reason it must be dropped.
-std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns) noexcept;
+// output socket and destination), or the reason it must be dropped. With a STUN responder, ICE
+// connectivity checks to endpoints that have credentials are answered: the packet becomes the
+// response, sent back from the socket it arrived on.
+std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
+                                    StunResponder* stun = nullptr) noexcept;
 
 }  // namespace rtpx::engine

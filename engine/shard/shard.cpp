@@ -112,7 +112,7 @@ size_t Shard::poll_once(int wait_ms) noexcept {
   size_t ntx = 0, ndrop = 0;
   for (size_t i = 0; i < n; ++i) {
     io::Packet* p = rx_[i];
-    if (auto reason = relay_one(table_, p, now)) {
+    if (auto reason = relay_one(table_, p, now, &stun_)) {
       counters_.drops[static_cast<size_t>(*reason)].add();
       drop_[ndrop++] = p;
     } else {

@@ -66,6 +66,7 @@ class Shard {
   uint32_t id_;
   std::unique_ptr<io::IoBackend> backend_;
   EndpointTable table_;
+  StunResponder stun_;  // ICE connectivity checks, one HMAC context per shard
   uint32_t burst_;
   uint32_t coalesce_us_ = 0;
   SpscQueue<ShardCommand> commands_;

@@ -8,62 +8,10 @@
 
 #include "control/session/port_allocator.hpp"
 #include "control/session/sdp_rewrite.hpp"
-#include "control/session/session_service.hpp"
+#include "tests/unit/control/session_fixture.hpp"
 
 namespace rtpx::control {
 namespace {
-
-// ctest runs each test case in its own process, two at a time: give each process its own ports
-// (below the kernel's ephemeral range and below the integration tests' 20000+).
-uint16_t port_base() {
-  return static_cast<uint16_t>(12000 + (::getpid() % 400) * 20);
-}
-
-std::string sdp(uint16_t port, const std::string& extra = "", const std::string& ip = "10.0.0.1") {
-  return "v=0\r\no=- 7 1 IN IP4 " + ip + "\r\ns=-\r\nc=IN IP4 " + ip + "\r\nt=0 0\r\nm=audio " +
-         std::to_string(port) + " RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" + extra;
-}
-
-class SessionServiceTest : public ::testing::Test {
- protected:
-  SessionServiceTest() {
-    media_.interface = "127.0.0.1";
-    media_.port_min = port_base();
-    media_.port_max = static_cast<uint16_t>(port_base() + 15);  // 8 pairs
-    media_.timeout = 5;
-    engine::EngineOptions o;
-    o.backend = "loopback";
-    o.endpoint_slots = 16;
-    o.io.pool_packets = 64;
-    engine_ = std::make_unique<engine::Engine>(o);
-    svc_ = std::make_unique<SessionService>(*engine_, media_);
-    svc_->set_event_sink(
-        [this](const SessionEvent& e) { events_.push_back(e.name + ":" + e.reason); });
-  }
-
-  // Applies what the service posted to the shard (no shard thread runs in these tests).
-  void settle() { engine_->shard(0).poll_once(0); }
-
-  SignalRequest req(const std::string& id, const std::string& body, const std::string& to = "") {
-    SignalRequest r;
-    r.call_id = id;
-    r.from_tag = "A";
-    r.to_tag = to;
-    r.sdp = body;
-    return r;
-  }
-
-  uint16_t port_of(const std::string& text) {
-    auto r = sdp::parse(text);
-    EXPECT_TRUE(r.ok());
-    return r.session->media.at(0).port;
-  }
-
-  std::vector<std::string> events_;  // outlives svc_, whose destructor still emits
-  config::MediaConfig media_;
-  std::unique_ptr<engine::Engine> engine_;
-  std::unique_ptr<SessionService> svc_;
-};
 
 TEST_F(SessionServiceTest, OfferAndAnswerUseDistinctEvenPortsOnOurAddress) {
   auto offered = svc_->offer(req("c", sdp(4000)));
@@ -110,9 +58,14 @@ TEST_F(SessionServiceTest, ReplaceOriginAndRtcpMux) {
   auto out = svc_->offer(r);
   ASSERT_TRUE(out.ok());
   EXPECT_NE(out->find("o=- 7 1 IN IP4 127.0.0.1\r\n"), std::string::npos);
+  // The offer passes mux on but keeps a separate RTCP port in case the answerer declines.
   const uint16_t p = port_of(*out);
-  EXPECT_NE(out->find("a=rtcp:" + std::to_string(p) + "\r\n"), std::string::npos);
-  EXPECT_NE(out->find("a=rtcp-mux\r\n"), std::string::npos);
+  EXPECT_NE(out->find("a=rtcp:" + std::to_string(p + 1) + "\r\na=rtcp-mux\r\n"), std::string::npos);
+  // The answerer accepts: the offerer's answer names one port for both.
+  auto ans = svc_->answer(req("c", sdp(5000, "a=rtcp-mux\r\n"), "B"));
+  ASSERT_TRUE(ans.ok());
+  const uint16_t q = port_of(*ans);
+  EXPECT_NE(ans->find("a=rtcp:" + std::to_string(q) + "\r\na=rtcp-mux\r\n"), std::string::npos);
 }
 
 TEST_F(SessionServiceTest, ErrorsNameTheFieldAndLeaveNothingBehind) {
@@ -196,9 +149,10 @@ TEST(SdpRewrite, SignaledAddressesFollowRtcpAttributeAndMux) {
   SignaledMedia m = signaled_addresses(*s.session, s.session->media[0]);
   EXPECT_EQ(m.rtp.to_string(), "10.0.0.1:4000");
   EXPECT_EQ(m.rtcp.to_string(), "10.9.9.9:4444");
+  // Offering mux does not agree to it: RTCP keeps its own address until the answer decides.
   s = sdp::parse(sdp(4000, "a=rtcp-mux\r\n"));
   m = signaled_addresses(*s.session, s.session->media[0]);
-  EXPECT_EQ(m.rtcp.to_string(), "10.0.0.1:4000");
+  EXPECT_EQ(m.rtcp.to_string(), "10.0.0.1:4001");
 }
 
 }  // namespace
