@@ -309,6 +309,13 @@ std::string format_info(const json& info) {
   kv.emplace_back("ports", port_range(ports));
   const json ng = take(rest, {"ng_listen"});
   kv.emplace_back("ng listen", ng.is_string() && ng.get<std::string>().empty() ? "off" : text(ng));
+  const json ng_tcp = take(rest, {"ng_listen_tcp"});
+  kv.emplace_back("ng listen tcp",
+                  !ng_tcp.is_string() || ng_tcp.get<std::string>().empty() ? "off" : text(ng_tcp));
+  const json ng_unix = take(rest, {"ng_listen_unix"});
+  kv.emplace_back("ng listen unix", !ng_unix.is_string() || ng_unix.get<std::string>().empty()
+                                        ? "off"
+                                        : text(ng_unix));
   kv.emplace_back("control socket", text(take(rest, {"control_socket"})));
   const json shards = take(rest, {"shards"});
   flatten(rest, "", kv);

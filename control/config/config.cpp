@@ -104,6 +104,11 @@ std::optional<std::string> check_socket_path(const std::string& v) {
   return std::nullopt;
 }
 
+// "" (disabled) or a socket path.
+std::optional<std::string> check_optional_socket_path(const std::string& v) {
+  return v.empty() ? std::nullopt : check_socket_path(v);
+}
+
 // "" (disabled), "ip:port" or "[ipv6]:port".
 std::optional<std::string> check_endpoint(const std::string& v) {
   if (v.empty()) {
@@ -156,6 +161,10 @@ const KeyDef kKeys[] = {
      true},
     {"control.ng_listen", [](Config& c) -> FieldRef { return &c.control.ng_listen; }, 0, 0, false,
      check_endpoint},
+    {"control.ng_listen_tcp", [](Config& c) -> FieldRef { return &c.control.ng_listen_tcp; }, 0, 0,
+     false, check_endpoint},
+    {"control.ng_listen_unix", [](Config& c) -> FieldRef { return &c.control.ng_listen_unix; }, 0,
+     0, false, check_optional_socket_path},
     {"log.level", [](Config& c) -> FieldRef { return &c.log.level; }, 0, 0, false, check_level},
 };
 

@@ -89,6 +89,17 @@ socket_mode = "0660"
 # flag: --ng-listen
 ng_listen = "127.0.0.1:2223"
 
+# The same protocol over TCP (rtpengine's --listen-tcp-ng), for clients that want a stream.
+# Empty: off.
+# flag: --ng-listen-tcp
+ng_listen_tcp = ""
+
+# The same protocol on a UNIX stream socket, as Kamailio's rtpengine module speaks it with
+# rtpengine_sock "unix:/path" (no cookie, one request per connection). Created with socket_mode.
+# Empty: off.
+# flag: --ng-listen-unix
+ng_listen_unix = ""
+
 [log]
 # Lowest level logged: "trace", "debug", "info", "warn", "error", "critical" or "off".
 # flag: --log-level

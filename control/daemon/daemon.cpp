@@ -5,7 +5,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <thread>
 
+#include "control/ng/ng_handler.hpp"
 #include "control/ng/ng_server.hpp"
+#include "control/ng/ng_stream_server.hpp"
 #include "control/socket/control_server.hpp"
 
 namespace rtpx::daemon {
@@ -32,25 +34,37 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
   engine_ = std::make_unique<engine::Engine>(engine_options(config_));
   if (!engine_->fallback_reason().empty()) spdlog::warn("{}", engine_->fallback_reason());
   sessions_ = std::make_unique<control::SessionService>(*engine_, config_.media);
-  ctx_.reset(new control::DaemonContext{config_, *engine_, *sessions_, 0, {}, {}, {}, {}});
+  ctx_.reset(new control::DaemonContext{config_, *engine_, *sessions_, 0, {}, {}, {}, {}, {}, {}});
   ctx_->started = control::SessionService::wall_now();
   ctx_->control_socket = config_.control.socket;
   control_ = std::make_unique<control::ControlServer>(io_, *ctx_, config_.control.socket,
                                                       config_.control.socket_mode);
+  ng_handler_ = std::make_unique<ng::NgHandler>(*ctx_);
   if (!config_.control.ng_listen.empty()) {
-    ng_ = std::make_unique<ng::NgServer>(io_, *ctx_, config_.control.ng_listen);
+    ng_ = std::make_unique<ng::NgServer>(io_, *ng_handler_, config_.control.ng_listen);
     ctx_->ng_listen = ng_->local_address();
+  }
+  if (!config_.control.ng_listen_tcp.empty()) {
+    ng_tcp_ =
+        std::make_unique<ng::NgStreamServer>(io_, *ng_handler_, config_.control.ng_listen_tcp);
+    ctx_->ng_listen_tcp = ng_tcp_->local_address();
+  }
+  if (!config_.control.ng_listen_unix.empty()) {
+    ng_unix_ = std::make_unique<ng::NgUnixServer>(io_, *ng_handler_, config_.control.ng_listen_unix,
+                                                  config_.control.socket_mode);
+    ctx_->ng_listen_unix = config_.control.ng_listen_unix;
   }
   sessions_->set_event_sink([this](const control::SessionEvent& ev) {
     if (ev.name == "media_timeout") spdlog::info("call {}: media timeout", ev.call_id);
     control_->publish(ev);
   });
   engine_->start();
-  spdlog::info("rtpxd {} ready: backend {} ({} shard{}), media {} ports {}-{}, control {}, ng {}",
+  spdlog::info("rtpxd {} ready: backend {} ({} shard{}), media {} ports {}-{}, control {}, ng {}{}",
                RTPX_VERSION, engine_->backend_name(), engine_->shard_count(),
                engine_->shard_count() == 1 ? "" : "s", config_.media.interface,
                config_.media.port_min, config_.media.port_max, ctx_->control_socket,
-               ctx_->ng_listen.empty() ? "off" : ctx_->ng_listen);
+               ctx_->ng_listen.empty() ? "off" : ctx_->ng_listen,
+               ctx_->ng_listen_tcp.empty() ? "" : " (tcp " + ctx_->ng_listen_tcp + ")");
   schedule_tick();
 }
 
@@ -58,7 +72,10 @@ Daemon::~Daemon() {
   // Calls first (they post removals to the shards), then the listeners, then the shards.
   sessions_->set_event_sink({});
   sessions_->clear();
+  ng_unix_.reset();
+  ng_tcp_.reset();
   ng_.reset();
+  ng_handler_.reset();
   control_.reset();
   engine_->stop();
 }

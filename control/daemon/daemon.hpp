@@ -14,8 +14,11 @@ namespace rtpx::control {
 class ControlServer;
 }
 namespace rtpx::ng {
+class NgHandler;
 class NgServer;
-}
+class NgStreamServer;
+class NgUnixServer;
+}  // namespace rtpx::ng
 
 namespace rtpx::daemon {
 
@@ -42,7 +45,10 @@ class Daemon {
   std::unique_ptr<control::SessionService> sessions_;
   std::unique_ptr<control::DaemonContext> ctx_;
   std::unique_ptr<control::ControlServer> control_;
+  std::unique_ptr<ng::NgHandler> ng_handler_;
   std::unique_ptr<ng::NgServer> ng_;
+  std::unique_ptr<ng::NgStreamServer> ng_tcp_;
+  std::unique_ptr<ng::NgUnixServer> ng_unix_;
   boost::asio::steady_timer tick_;
 };
 

@@ -24,6 +24,8 @@ struct DaemonContext {
   FrontEndCounters control;
   FrontEndCounters ng;
   std::string ng_listen;       // actual address, after binding (port 0 resolved)
+  std::string ng_listen_tcp;   // same for the TCP listener
+  std::string ng_listen_unix;  // path of the UNIX-socket listener
   std::string control_socket;  // path
 };
 

@@ -45,6 +45,10 @@ const KeyFlag kKeyFlags[] = {
     {"--control", "control.socket", "PATH", kControl, "control socket path"},
     {"--ng-listen", "control.ng_listen", "IP:PORT", kControl,
      "ng listener, ip:port or [ipv6]:port; '' disables"},
+    {"--ng-listen-tcp", "control.ng_listen_tcp", "IP:PORT", kControl,
+     "ng over TCP, ip:port or [ipv6]:port; '' disables"},
+    {"--ng-listen-unix", "control.ng_listen_unix", "PATH", kControl,
+     "ng on a UNIX stream socket (Kamailio unix:PATH); '' disables"},
     {"--log-level", "log.level", "LEVEL", kControl, "trace debug info warn error critical off"},
 };
 // The flag that set `key` on this command line, or nullptr. (No rule involves strict_source.)

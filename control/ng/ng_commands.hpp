@@ -12,11 +12,11 @@
 
 namespace rtpx::ng {
 
-using NgHandler = control::Result<Value> (*)(control::DaemonContext&, const Value& request);
+using NgCommandFn = control::Result<Value> (*)(control::DaemonContext&, const Value& request);
 
 struct NgCommand {
   std::string_view name;
-  NgHandler handler;
+  NgCommandFn handler;
 };
 
 std::span<const NgCommand> ng_commands();

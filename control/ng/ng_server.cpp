@@ -2,8 +2,6 @@
 
 #include <stdexcept>
 
-#include "control/ng/bencode.hpp"
-#include "control/ng/ng_commands.hpp"
 #include "engine/net/sock_addr.hpp"
 
 namespace rtpx::ng {
@@ -13,12 +11,10 @@ using udp = asio::ip::udp;
 
 namespace {
 constexpr size_t kMaxDatagram = 65536;
-constexpr size_t kCacheMax = 16384;
-constexpr auto kCacheTtl = std::chrono::seconds(30);
 }  // namespace
 
-NgServer::NgServer(asio::io_context& io, control::DaemonContext& ctx, const std::string& listen)
-    : ctx_(ctx), sock_(io), buf_(kMaxDatagram) {
+NgServer::NgServer(asio::io_context& io, NgHandler& handler, const std::string& listen)
+    : handler_(handler), sock_(io), buf_(kMaxDatagram) {
   auto addr = net::SockAddr::parse(listen);
   if (!addr) throw std::runtime_error("ng listen address '" + listen + "' is not ip:port");
   udp::endpoint ep(asio::ip::make_address(addr->ip_string()), addr->port());
@@ -37,51 +33,12 @@ std::string NgServer::local_address() const {
   return a ? a->to_string() : "";
 }
 
-void NgServer::expire_cache() {
-  const auto now = std::chrono::steady_clock::now();
-  while (!cache_order_.empty()) {
-    auto it = cache_.find(cache_order_.front());
-    if (it != cache_.end() && cache_.size() <= kCacheMax && now - it->second.at < kCacheTtl) break;
-    if (it != cache_.end()) cache_.erase(it);
-    cache_order_.pop_front();
-  }
-}
-
-std::string NgServer::handle(std::string_view datagram) {
-  auto msg = split_cookie(datagram);
-  if (!msg) {  // no cookie: nothing to answer to
-    ++ctx_.ng.requests;
-    ++ctx_.ng.errors;
-    return {};
-  }
-  std::string cookie(msg->cookie);
-  expire_cache();
-  if (auto it = cache_.find(cookie); it != cache_.end()) {
-    ++retransmissions_;
-    return it->second.reply;
-  }
-  Value reply;
-  DecodeResult decoded = decode(msg->body);
-  if (!decoded.value) {
-    ++ctx_.ng.requests;
-    ++ctx_.ng.errors;
-    reply = ng_error("Could not decode bencode dictionary: " + decoded.error.message +
-                     " at offset " + std::to_string(decoded.error.offset));
-  } else {
-    reply = dispatch_ng(ctx_, *decoded.value);
-  }
-  std::string out = cookie + " " + encode(reply);
-  cache_.emplace(cookie, Cached{out, std::chrono::steady_clock::now()});
-  cache_order_.push_back(std::move(cookie));
-  return out;
-}
-
 void NgServer::receive() {
   sock_.async_receive_from(
       asio::buffer(buf_), peer_, [this](boost::system::error_code ec, size_t n) {
         if (ec == asio::error::operation_aborted) return;
         if (!ec) {
-          std::string reply = handle(std::string_view(buf_.data(), n));
+          std::string reply = handler_.handle(std::string_view(buf_.data(), n));
           if (!reply.empty()) {
             boost::system::error_code send_ec;
             sock_.send_to(asio::buffer(reply), peer_, 0, send_ec);  // UDP: never blocks for long

@@ -139,6 +139,8 @@ json engine_info_json(const DaemonContext& ctx) {
        ctx.config.media.advertised.empty() ? ctx.config.media.interface : ctx.config.media.advertised},
       {"ports", {{"min", ctx.config.media.port_min}, {"max", ctx.config.media.port_max}}},
       {"ng_listen", ctx.ng_listen},
+      {"ng_listen_tcp", ctx.ng_listen_tcp},
+      {"ng_listen_unix", ctx.ng_listen_unix},
       {"control_socket", ctx.control_socket},
       {"uptime", SessionService::wall_now() - ctx.started},
       {"shards", std::move(shards)}};

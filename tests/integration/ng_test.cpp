@@ -1,6 +1,12 @@
 // Black-box: the rtpengine ng protocol (bencode over UDP with cookies) on a real rtpxd.
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 #include "tests/integration/daemon_fixture.hpp"
 
@@ -159,6 +165,145 @@ TEST_F(NgTest, RetransmissionGetsTheCachedReplyAndRunsOnce) {
   // Executed once: one call, two port pairs.
   EXPECT_EQ(d_.control().request("stats")["ports"]["used"], 4);
   EXPECT_EQ(d_.control().request("stats")["ng"]["requests"], 1);
+}
+
+TEST_F(NgTest, KamailioKeysAreUnderstoodAndWrongTypesNameTheKey) {
+  // What rtpengine_manage("replace-origin replace-session-connection ICE=remove RTP/AVP
+  // rtcp-mux-demux direction=priv direction=pub") sends, plus unimplemented extras.
+  Value r = d_.ng(Dict{{"command", "offer"},
+                       {"call-id", "k1"},
+                       {"from-tag", "ft"},
+                       {"via-branch", "z9hG4bK.1"},
+                       {"sdp", audio_sdp(alice_.port(), true, "192.0.2.55")},
+                       {"received-from", List{"IP4", "127.0.0.1"}},
+                       {"replace", List{"origin", "session-connection"}},
+                       {"ICE", "remove"},
+                       {"transport-protocol", "RTP/AVP"},
+                       {"rtcp-mux", List{"demux"}},
+                       {"direction", List{"priv", "pub"}},
+                       {"address family", "IP4"},
+                       {"flags", List{"trust-address", "symmetric", "record-call"}},
+                       {"codec", Dict{{"strip", List{"all"}}}}});
+  ASSERT_EQ(str(r, "result"), "ok") << str(r, "error-reason");
+  const std::string sdp = str(r, "sdp");
+  EXPECT_NE(sdp.find("o=- 1545997027 1 IN IP4 127.0.0.1\r\n"), std::string::npos) << sdp;
+  EXPECT_EQ(sdp.find("a=rtcp-mux"), std::string::npos) << "demux: not offered onwards";
+  EXPECT_NE(str(r, "warning").find("record-call"), std::string::npos);
+  EXPECT_NE(str(r, "warning").find("codec"), std::string::npos);
+
+  const std::pair<const char*, Value> wrong[] = {{"ICE", List{"remove"}},
+                                                 {"rtcp-mux", "demux"},
+                                                 {"replace", "origin"},
+                                                 {"received-from", "127.0.0.1"},
+                                                 {"direction", int64_t{1}},
+                                                 {"via-branch", List{}},
+                                                 {"transport-protocol", int64_t{0}},
+                                                 {"media-address", List{}},
+                                                 {"to-tag", int64_t{3}}};
+  for (const auto& [key, value] : wrong) {
+    Dict req{{"command", "offer"},
+             {"call-id", "k2"},
+             {"from-tag", "ft"},
+             {"sdp", audio_sdp(alice_.port())}};
+    req.emplace_back(key, value);
+    Value e = d_.ng(req);
+    EXPECT_EQ(str(e, "result"), "error") << key;
+    EXPECT_NE(str(e, "error-reason").find(std::string("'") + key + "'"), std::string::npos)
+        << key << ": " << str(e, "error-reason");
+  }
+  Value srtp = d_.ng(Dict{{"command", "offer"},
+                          {"call-id", "k3"},
+                          {"from-tag", "ft"},
+                          {"sdp", audio_sdp(alice_.port())},
+                          {"transport-protocol", "RTP/SAVP"}});
+  EXPECT_EQ(str(srtp, "result"), "error");
+  EXPECT_NE(str(srtp, "error-reason").find("not supported"), std::string::npos);
+  // Only the one good offer created a call.
+  EXPECT_EQ(d_.ng(Dict{{"command", "list"}}).find("calls")->as_list().size(), 1u);
+}
+
+TEST_F(NgTest, ReInviteKeepsPortsAndDoubleDeleteIsHarmless) {
+  Value first = offer("ri", alice_.port());
+  Value ans = answer("ri", bob_.port());
+  ASSERT_EQ(str(ans, "result"), "ok");
+  // The same offer again (a re-INVITE, here with a new address) keeps rtpxd's ports.
+  Value again = d_.ng(Dict{{"command", "offer"},
+                           {"call-id", "ri"},
+                           {"from-tag", "ft"},
+                           {"sdp", audio_sdp(alice_.port(), false, "192.0.2.66")}});
+  EXPECT_EQ(media_address(str(again, "sdp")).port(), media_address(str(first, "sdp")).port());
+  Value ans2 = answer("ri", bob_.port());
+  EXPECT_EQ(media_address(str(ans2, "sdp")).port(), media_address(str(ans, "sdp")).port());
+  EXPECT_EQ(d_.control().request("stats")["ports"]["used"], 4);
+
+  Value del = d_.ng(Dict{{"command", "delete"}, {"call-id", "ri"}, {"from-tag", "ft"}});
+  EXPECT_EQ(str(del, "result"), "ok");
+  EXPECT_NE(del.find("totals"), nullptr);
+  Value del2 = d_.ng(Dict{{"command", "delete"}, {"call-id", "ri"}, {"from-tag", "ft"}});
+  EXPECT_EQ(str(del2, "result"), "ok");
+  EXPECT_EQ(str(del2, "warning"), "Call-ID not found or tags didn't match");
+  Value q = d_.ng(Dict{{"command", "query"}, {"call-id", "ri"}});
+  EXPECT_EQ(str(q, "result"), "error");
+  EXPECT_EQ(d_.control().request("stats")["ports"]["used"], 0);
+}
+
+// ng over TCP, both of rtpengine's stream framings, pipelined in one write.
+TEST(NgTcpTest, BothFramingsPipelinedOnOneConnection) {
+  DaemonProcess d{DaemonArgs{.extra = {"--ng-listen-tcp", "127.0.0.1:0"}}};
+  const std::string where = d.control().request("engine.info")["ng_listen_tcp"];
+  auto addr = net::SockAddr::parse(where);
+  ASSERT_TRUE(addr) << where;
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(fd, &addr->u.sa, addr->len()), 0);
+  const std::string plain = "t1 d7:command4:pinge";
+  const std::string offer =
+      "t2 " +
+      ng::encode(Dict{
+          {"command", "offer"}, {"call-id", "tcp1"}, {"from-tag", "ft"}, {"sdp", audio_sdp(4000)}});
+  const std::string prefixed = std::to_string(offer.size()) + ":" + offer;
+  const std::string both = plain + prefixed;
+  ASSERT_EQ(::send(fd, both.data(), both.size(), 0), static_cast<ssize_t>(both.size()));
+  std::string got;
+  char buf[65536];
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  while (got.find("t2 d") == std::string::npos || got.back() != 'e') {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  ASSERT_EQ(got.rfind("t1 d6:result4:ponge", 0), 0u) << got;
+  const std::string second = got.substr(std::string("t1 d6:result4:ponge").size());
+  const size_t colon = second.find(':');
+  ASSERT_NE(colon, std::string::npos) << second;
+  EXPECT_EQ(std::stoul(second.substr(0, colon)), second.size() - colon - 1)
+      << "the reply to a length-prefixed request is length-prefixed";
+  EXPECT_NE(second.find("t2 d"), std::string::npos);
+  EXPECT_NE(second.find("6:result2:ok"), std::string::npos) << second;
+  EXPECT_EQ(d.stop(), 0);
+}
+
+// The UNIX-socket framing of Kamailio's rtpengine module: a bare dict, no cookie, one reply.
+TEST(NgUnixTest, BareDictInBareDictOut) {
+  const std::string path = "/tmp/rtpx-ng-" + std::to_string(::getpid()) + ".sock";
+  DaemonProcess d{DaemonArgs{.extra = {"--ng-listen-unix", path}}};
+  EXPECT_EQ(d.control().request("engine.info")["ng_listen_unix"], path);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un sun{};
+  sun.sun_family = AF_UNIX;
+  std::snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path.c_str());
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun), 0);
+  const std::string ping = "d7:command4:pinge";
+  ASSERT_EQ(::send(fd, ping.data(), ping.size(), 0), static_cast<ssize_t>(ping.size()));
+  char buf[256];
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+  ::close(fd);
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "d6:result4:ponge");
+  EXPECT_EQ(d.stop(), 0);
+  EXPECT_NE(::access(path.c_str(), F_OK), 0) << "the socket file is removed at exit";
 }
 
 }  // namespace
