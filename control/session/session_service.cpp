@@ -134,8 +134,17 @@ Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool crea
   return raw;
 }
 
+void SessionService::reap_released_ports() const {
+  std::erase_if(releasing_, [this](const Releasing& r) {
+    if (!engine_.shard(r.shard).applied(r.ticket)) return false;
+    ports_.release(r.port);
+    return true;
+  });
+}
+
 Result<bool> SessionService::allocate(MediaSide& side) {
   if (side.rtp.port != 0) return true;
+  reap_released_ports();
   auto pair = ports_.allocate();
   if (!pair) return Error{ErrorCode::no_ports, "", "Ran out of ports"};
   side.rtp.port = pair->rtp_port;
@@ -284,10 +293,12 @@ std::string SessionService::rewritten_for(const Call& call, int to_leg, sdp::Ses
     LocalMedia& l = local[i];
     const bool mux = answer ? side.rtcp_mux : side.mux_offered;
     l.rtp_port = side.rtp.port;
-    l.rtcp_port = answer && mux ? side.rtp.port : side.rtcp.port;
+    // An answer that agrees to mux, or an offer that requires it, names no separate RTCP port.
+    const bool mux_only = mux && (answer || call.mux_policy.require);
+    l.rtcp_port = mux_only ? side.rtp.port : side.rtcp.port;
     l.rtcp_mux = mux;
     l.ice = side.ice_local.empty() ? nullptr : &side.ice_local;
-    l.ice_rtcp_candidate = !(answer && mux);
+    l.ice_rtcp_candidate = !mux_only;
     if (!req.transport_protocol.empty() && s.media[i].proto.find("RTP/") != std::string::npos)
       l.protocol = req.transport_protocol;
     if (answer && i < from.media.size()) {
@@ -373,19 +384,26 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
   Call& call = *it->second;
   for (Leg& leg : call.legs) {
     for (MediaSide& side : leg.media) {
+      uint64_t ticket = 0;  // the pair is free once the shard has closed its sockets
       for (StreamSlot* s : {&side.rtp, &side.rtcp}) {
         if (s->posted) {
           engine::ShardCommand cmd;
           cmd.op = engine::ShardCommand::Op::remove;
           cmd.id = s->slot;
-          engine_.shard(call.shard).post(cmd);
+          ticket = engine_.shard(call.shard).post(cmd);
         } else if (s->fd >= 0) {
           ::close(s->fd);
         }
         s->fd = -1;
         s->posted = false;
       }
-      if (side.rtp.port != 0) ports_.release(side.rtp.port);
+      if (side.rtp.port != 0) {
+        if (ticket == 0) {
+          ports_.release(side.rtp.port);
+        } else {
+          releasing_.push_back({call.shard, ticket, side.rtp.port});
+        }
+      }
       side.rtp.port = 0;
     }
   }
@@ -435,6 +453,7 @@ void SessionService::clear() {
 }
 
 SessionCounters SessionService::counters() const {
+  reap_released_ports();
   SessionCounters c = counters_;
   c.current = calls_.size();
   c.port_pairs_used = ports_.pairs_used();

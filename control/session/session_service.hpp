@@ -74,7 +74,16 @@ class SessionService {
   net::SockAddr bind_addr_;
   std::string advertised_;
   std::string loop_id_;  // this instance's a=rtpengine marker (loop-protect)
-  PortAllocator ports_;
+  // Port pairs of deleted calls whose sockets the shard has not closed yet: binding them again
+  // before that would fail, so they go back to the allocator once the removal is applied.
+  struct Releasing {
+    uint32_t shard;
+    uint64_t ticket;
+    uint16_t port;
+  };
+  void reap_released_ports() const;
+  mutable PortAllocator ports_;
+  mutable std::vector<Releasing> releasing_;
   std::map<std::string, std::unique_ptr<Call>> calls_;
   SessionCounters counters_;
   std::function<void(const SessionEvent&)> sink_;
