@@ -25,8 +25,8 @@
 #include "tests/integration/ng_diff/allowlist.hpp"
 #include "tests/integration/ng_diff/line_diff.hpp"
 #include "tests/integration/ng_diff/normalise.hpp"
-#include "tests/integration/ng_diff/rtpengine_process.hpp"
 #include "tests/integration/ng_diff/scenario.hpp"
+#include "tests/integration/rtpengine_process.hpp"
 
 namespace rtpx::test::ngdiff {
 namespace {
