@@ -143,8 +143,22 @@ void limit_copy_message(benchmark::State& state) {
   set_message_counters(state, dgram.size());
 }
 
-const control::LocalMedia kLocal[] = {{30'000, false}, {30'002, false}};
-const control::RewriteOptions kRewrite{"203.0.113.5", true, true};
+control::LocalMedia local_media(uint16_t rtp_port) {
+  control::LocalMedia l;
+  l.rtp_port = rtp_port;
+  l.rtcp_port = static_cast<uint16_t>(rtp_port + 1);
+  return l;
+}
+control::RewriteOptions rewrite_options() {
+  control::RewriteOptions o;
+  o.address = "203.0.113.5";
+  o.replace_origin = true;
+  o.replace_session_connection = true;
+  return o;
+}
+
+const control::LocalMedia kLocal[] = {local_media(30'000), local_media(30'002)};
+const control::RewriteOptions kRewrite = rewrite_options();
 
 void sdp_parse(benchmark::State& state) {
   for (auto _ : state) {

@@ -93,6 +93,13 @@ std::optional<std::string> check_ip(const std::string& v) {
 std::optional<std::string> check_optional_ip(const std::string& v) {
   return v.empty() ? std::nullopt : check_ip(v);
 }
+// "" (no IPv6 media) or an IPv6 address.
+std::optional<std::string> check_optional_ip6(const std::string& v) {
+  if (v.empty() || is_ip(AF_INET6, v)) {
+    return std::nullopt;
+  }
+  return "must be empty or an IPv6 address, not \"" + v + "\"";
+}
 
 std::optional<std::string> check_socket_path(const std::string& v) {
   if (v.empty()) {
@@ -150,6 +157,10 @@ const KeyDef kKeys[] = {
      check_ip},
     {"media.advertised", [](Config& c) -> FieldRef { return &c.media.advertised; }, 0, 0, false,
      check_optional_ip},
+    {"media.interface6", [](Config& c) -> FieldRef { return &c.media.interface6; }, 0, 0, false,
+     check_optional_ip6},
+    {"media.advertised6", [](Config& c) -> FieldRef { return &c.media.advertised6; }, 0, 0, false,
+     check_optional_ip6},
     {"media.port_min", [](Config& c) -> FieldRef { return &c.media.port_min; }, 1024, 65535},
     {"media.port_max", [](Config& c) -> FieldRef { return &c.media.port_max; }, 1024, 65535},
     {"media.timeout", [](Config& c) -> FieldRef { return &c.media.timeout; }, 0, 86400},
@@ -422,6 +433,23 @@ std::vector<Violation> validate(const Config& cfg) {
          "must be set when media.interface is a wildcard address (" + m.interface + ")",
          "media.interface",
          "must be a specific address unless media.advertised is set, not " + m.interface});
+  }
+  if (!m.interface6.empty() && is_ip(AF_INET6, m.interface)) {
+    out.push_back({"media.interface6",
+                   "must be empty when media.interface is already IPv6 (" + m.interface + ")",
+                   "media.interface",
+                   "must be IPv4 when media.interface6 is set, not " + m.interface});
+  }
+  if (m.interface6.empty() && !m.advertised6.empty()) {
+    out.push_back({"media.advertised6", "needs media.interface6 to be set", "media.interface6",
+                   "must be set when media.advertised6 is"});
+  }
+  if (is_wildcard(m.interface6) && m.advertised6.empty()) {
+    out.push_back(
+        {"media.advertised6",
+         "must be set when media.interface6 is a wildcard address (" + m.interface6 + ")",
+         "media.interface6",
+         "must be a specific address unless media.advertised6 is set, not " + m.interface6});
   }
   return out;
 }

@@ -27,6 +27,8 @@ struct EngineConfig {
 struct MediaConfig {
   std::string interface = "127.0.0.1";  // address media sockets bind to and SDP advertises
   std::string advertised;               // optional public address written into SDP instead
+  std::string interface6;               // IPv6 address for a second media family (empty: none)
+  std::string advertised6;              // optional public IPv6 address for SDP instead
   uint16_t port_min = 30000;            // even
   uint16_t port_max = 40000;            // > port_min
   uint32_t timeout = 60;                // seconds without media before a call is deleted (0: never)

@@ -52,6 +52,18 @@ interface = "127.0.0.1"
 # flag: --advertised-address
 advertised = ""
 
+# A second media address, IPv6, so rtpxd relays between IPv4 and IPv6 parties (like rtpengine
+# with one --interface per family). Each party gets the family of its own SDP, or the one the
+# ng 'address family' key asks for. Uses the same port range as `interface`; `interface` must
+# then be IPv4. A wildcard (::) needs `advertised6`. Empty: IPv4 (or `interface`'s family) only.
+# flag: --interface6
+interface6 = ""
+
+# Address written into SDP for IPv6 parties instead of `interface6`. Empty: advertise
+# `interface6`.
+# flag: --advertised-address6
+advertised6 = ""
+
 # UDP port range for media. RTP takes even ports, RTCP the odd port above.
 # port_min must be even, 1024 <= port_min < port_max <= 65535, and the range must hold at
 # least 4 ports.

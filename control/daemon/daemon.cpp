@@ -21,7 +21,7 @@ engine::EngineOptions engine_options(const config::Config& c) {
   o.backend = c.engine.backend;
   o.threads =
       c.engine.threads != 0 ? c.engine.threads : std::max(1u, std::thread::hardware_concurrency());
-  o.endpoint_slots = static_cast<uint32_t>(c.media.port_max) + 1 - c.media.port_min;
+  o.endpoint_slots = control::SessionService::endpoint_slots(c.media);
   o.io.pool_packets = c.engine.pool_packets;
   o.io.burst = c.engine.burst;
   o.coalesce_us = c.engine.coalesce_us;
@@ -59,12 +59,14 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
     control_->publish(ev);
   });
   engine_->start();
-  spdlog::info("rtpxd {} ready: backend {} ({} shard{}), media {} ports {}-{}, control {}, ng {}{}",
-               RTPX_VERSION, engine_->backend_name(), engine_->shard_count(),
-               engine_->shard_count() == 1 ? "" : "s", config_.media.interface,
-               config_.media.port_min, config_.media.port_max, ctx_->control_socket,
-               ctx_->ng_listen.empty() ? "off" : ctx_->ng_listen,
-               ctx_->ng_listen_tcp.empty() ? "" : " (tcp " + ctx_->ng_listen_tcp + ")");
+  spdlog::info(
+      "rtpxd {} ready: backend {} ({} shard{}), media {}{} ports {}-{}, control {}, ng {}{}",
+      RTPX_VERSION, engine_->backend_name(), engine_->shard_count(),
+      engine_->shard_count() == 1 ? "" : "s", config_.media.interface,
+      config_.media.interface6.empty() ? "" : " and " + config_.media.interface6,
+      config_.media.port_min, config_.media.port_max, ctx_->control_socket,
+      ctx_->ng_listen.empty() ? "off" : ctx_->ng_listen,
+      ctx_->ng_listen_tcp.empty() ? "" : " (tcp " + ctx_->ng_listen_tcp + ")");
   schedule_tick();
 }
 

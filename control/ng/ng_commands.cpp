@@ -38,13 +38,13 @@ Result<Value> cmd_ping(DaemonContext&, const Value&) {
 }
 
 Result<Value> cmd_offer(DaemonContext& ctx, const Value& req) {
-  auto p = parse_ng_signal(req, false, ctx.sessions.advertised_address());
+  auto p = parse_ng_signal(req, false, ctx.sessions.families());
   if (!p) return p.error();
   return sdp_reply(ctx.sessions.offer(p->req), p->warning);
 }
 
 Result<Value> cmd_answer(DaemonContext& ctx, const Value& req) {
-  auto p = parse_ng_signal(req, true, ctx.sessions.advertised_address());
+  auto p = parse_ng_signal(req, true, ctx.sessions.families());
   if (!p) return p.error();
   return sdp_reply(ctx.sessions.answer(p->req), p->warning);
 }

@@ -67,7 +67,7 @@ Result<std::vector<std::string>> ng_string_list(const Value& req, std::string_vi
   return out;
 }
 
-Result<NgSignal> parse_ng_signal(const Value& v, bool answer, const std::string& advertised) {
+Result<NgSignal> parse_ng_signal(const Value& v, bool answer, control::MediaFamilies families) {
   NgSignal out;
   control::SignalRequest& r = out.req;
   Warnings w;
@@ -145,10 +145,10 @@ Result<NgSignal> parse_ng_signal(const Value& v, bool answer, const std::string&
   if (!family->empty()) {
     if (*family != "IP4" && *family != "IP6") {
       w.unknown.push_back("address-family=" + *family);
-    } else {
-      const bool ours_v6 = advertised.find(':') != std::string::npos;
-      if ((*family == "IP6") != ours_v6)
-        w.unsupported.push_back("address-family=" + *family + " (no such interface)");
+    } else if (families.ip4 && families.ip6) {
+      r.address_family = *family == "IP6" ? AF_INET6 : AF_INET;
+    } else if ((*family == "IP6") != families.ip6) {
+      w.unsupported.push_back("address-family=" + *family + " (no such interface)");
     }
   }
 

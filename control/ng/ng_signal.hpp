@@ -16,10 +16,10 @@ struct NgSignal {
   std::string warning;  // empty, or "Unknown flag(s) ignored: ..." and the like
 };
 
-// `answer` makes to-tag mandatory. `advertised` is the relay's media address (for the
-// address-family check).
+// `answer` makes to-tag mandatory. `families` are those rtpxd relays on: `address family` is
+// honoured when rtpxd has both, ignored when it names the only one, else named in the warning.
 control::Result<NgSignal> parse_ng_signal(const Value& request, bool answer,
-                                          const std::string& advertised);
+                                          control::MediaFamilies families);
 
 // A string key, also found under its spelling with spaces ("media address"); `missing` is
 // rtpengine's wording when a required key is absent (nullptr: optional, empty when absent).

@@ -39,6 +39,7 @@ struct MediaSide {
   IceCredentials ice_local;  // what rtpxd presents to this party; empty: no ICE towards it
   std::string ptime;         // this party's a=ptime, for the other side's answer
   std::string mid;           // this party's a=mid
+  int family = AF_UNSPEC;    // AF_INET/AF_INET6 of the sockets facing this party (once allocated)
   StreamSlot rtp;
   StreamSlot rtcp;
 };

@@ -16,11 +16,11 @@ void add(StreamStats& total, const StreamStats& s) {
 
 }  // namespace
 
-StreamSnapshot SessionService::stream_snapshot(const StreamSlot& s, const char* component,
+StreamSnapshot SessionService::stream_snapshot(const StreamSlot& s, int af, const char* component,
                                                double wall, int64_t mono) const {
   StreamSnapshot out;
   out.component = component;
-  out.local = bind_addr_;
+  out.local = family(af).bind;
   out.local.set_port(s.port);
   out.signaled = s.signaled;
   out.peer = s.signaled;
@@ -59,8 +59,8 @@ CallSnapshot SessionService::snapshot(const Call& call) const {
       ms.protocol = side.protocol;
       ms.rtcp_mux = side.rtcp_mux;
       if (side.rtp.port != 0) {
-        ms.streams.push_back(stream_snapshot(side.rtp, "rtp", wall, mono));
-        ms.streams.push_back(stream_snapshot(side.rtcp, "rtcp", wall, mono));
+        ms.streams.push_back(stream_snapshot(side.rtp, side.family, "rtp", wall, mono));
+        ms.streams.push_back(stream_snapshot(side.rtcp, side.family, "rtcp", wall, mono));
         add(snap.rtp_totals, ms.streams[0].stats);
         add(snap.rtcp_totals, ms.streams[1].stats);
       }

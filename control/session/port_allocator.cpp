@@ -1,20 +1,29 @@
 #include "control/session/port_allocator.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 namespace rtpx::control {
 
-PortAllocator::PortAllocator(net::SockAddr bind_addr, uint16_t port_min, uint16_t port_max)
+PortAllocator::PortAllocator(net::SockAddr bind_addr, uint16_t port_min, uint16_t port_max,
+                             bool v6_only)
     : bind_addr_(bind_addr),
       min_(port_min),
       max_(port_max),
+      v6_only_(v6_only),
       used_((static_cast<uint32_t>(port_max) + 1 - port_min) / 2, false) {}
 
 int PortAllocator::bind_one(uint16_t port) const {
   int fd = ::socket(bind_addr_.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  const int on = 1;
+  if (v6_only_ && bind_addr_.family() == AF_INET6 &&
+      ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) {
+    ::close(fd);
+    return -1;
+  }
   net::SockAddr a = bind_addr_;
   a.set_port(port);
   // Kernel default buffers on purpose: for live media a short queue that drops under overload

@@ -18,8 +18,10 @@ struct PortPair {
 
 class PortAllocator {
  public:
-  // [port_min, port_max]; port_min is even. `bind_addr` is the media interface.
-  PortAllocator(net::SockAddr bind_addr, uint16_t port_min, uint16_t port_max);
+  // [port_min, port_max]; port_min is even. `bind_addr` is the media interface. `v6_only` makes
+  // IPv6 sockets refuse IPv4-mapped traffic, so an IPv4 allocator can bind the same ports.
+  PortAllocator(net::SockAddr bind_addr, uint16_t port_min, uint16_t port_max,
+                bool v6_only = false);
 
   // Next free pair after the last one handed out (spreads reuse so late packets for a deleted
   // call do not reach a new one). nullopt when every pair is in use or cannot be bound.
@@ -36,6 +38,7 @@ class PortAllocator {
 
   net::SockAddr bind_addr_;
   uint16_t min_, max_;
+  bool v6_only_;
   std::vector<bool> used_;  // per pair
   uint32_t next_ = 0;
   uint32_t in_use_ = 0;

@@ -163,7 +163,18 @@ std::string loop_marker(const sdp::Session& s) {
 }
 
 void rewrite_sdp(sdp::Session& s, std::span<const LocalMedia> local, const RewriteOptions& opt) {
-  const sdp::Connection ours = sdp::Connection::for_address(opt.address);
+  auto address_of = [&](size_t i) -> const std::string& {
+    return i < local.size() && !local[i].address.empty() ? local[i].address : opt.address;
+  };
+  // The session-level address: the first enabled media's.
+  std::string session_address = opt.address;
+  for (size_t i = 0; i < s.media.size() && i < local.size(); ++i) {
+    if (local[i].rtp_port != 0 && s.media[i].port != 0) {
+      session_address = address_of(i);
+      break;
+    }
+  }
+  const sdp::Connection ours = sdp::Connection::for_address(session_address);
   bool session_c_used = false;
   bool any_ice = false;
   for (size_t i = 0; i < s.media.size(); ++i) {
@@ -181,12 +192,14 @@ void rewrite_sdp(sdp::Session& s, std::span<const LocalMedia> local, const Rewri
     m.port = l.rtp_port;
     m.port_count.reset();
     if (!l.protocol.empty()) m.proto = l.protocol;
-    if (m.connection) {
-      m.connection = ours;
+    const sdp::Connection mine = sdp::Connection::for_address(address_of(i));
+    // A media on another family than the session's needs its own c=.
+    if (m.connection || mine.address != ours.address) {
+      m.connection = mine;
     } else {
       session_c_used = true;
     }
-    rebuild_media(s, m, l, opt, ours);
+    rebuild_media(s, m, l, opt, mine);
     any_ice = any_ice || l.ice != nullptr;
   }
 

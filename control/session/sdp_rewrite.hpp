@@ -30,10 +30,13 @@ struct LocalMedia {
   std::string protocol;                 // m= protocol override; empty keeps it
   std::string ptime_fallback;           // a=ptime when the SDP has none (the other party's)
   std::string mid_fallback;             // a=mid when the SDP has none
+  std::string address;                  // rtpxd's address for this media; empty: opt.address
 };
 
 struct RewriteOptions {
-  std::string address;  // the address to advertise (IPv4 or IPv6 text)
+  // The address to advertise (IPv4 or IPv6 text) where a LocalMedia names none. Session-level
+  // c= and o= take the first enabled media's address.
+  std::string address;
   bool replace_origin = false;
   bool replace_session_connection = false;
   RtcpAttribute rtcp_attribute = RtcpAttribute::kPort;

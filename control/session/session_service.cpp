@@ -102,14 +102,28 @@ int64_t SessionService::mono_now_ns() {
 }
 
 SessionService::SessionService(engine::Engine& engine, const config::MediaConfig& media)
-    : engine_(engine),
-      media_(media),
-      bind_addr_(net::SockAddr::from_ip(media.interface, 0).value_or(net::SockAddr{})),
-      advertised_(media.advertised.empty() ? media.interface : media.advertised),
-      loop_id_(random_token(12)),
-      ports_(bind_addr_, media.port_min, media.port_max) {
+    : engine_(engine), media_(media), loop_id_(random_token(12)) {
   for (char& c : loop_id_)
     if (c == '+' || c == '/') c = 'x';
+  const auto range = static_cast<io::SocketId>(uint32_t{media.port_max} + 1 - media.port_min);
+  const net::SockAddr bind = net::SockAddr::from_ip(media.interface, 0).value_or(net::SockAddr{});
+  Family first{bind.family() == AF_INET6 ? AF_INET6 : AF_INET, bind,
+               media.advertised.empty() ? media.interface : media.advertised,
+               PortAllocator(bind, media.port_min, media.port_max), 0};
+  (first.af == AF_INET6 ? v6_ : v4_).emplace(std::move(first));
+  if (!media.interface6.empty() && !v6_) {
+    const net::SockAddr bind6 =
+        net::SockAddr::from_ip(media.interface6, 0).value_or(net::SockAddr{});
+    v6_.emplace(Family{AF_INET6, bind6,
+                       media.advertised6.empty() ? media.interface6 : media.advertised6,
+                       PortAllocator(bind6, media.port_min, media.port_max, true), range});
+  }
+}
+
+uint32_t SessionService::endpoint_slots(const config::MediaConfig& media) {
+  const uint32_t range = uint32_t{media.port_max} + 1 - media.port_min;
+  const bool dual = !media.interface6.empty() && media.interface.find(':') == std::string::npos;
+  return dual ? 2 * range : range;
 }
 
 SessionService::~SessionService() {
@@ -137,18 +151,22 @@ Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool crea
 void SessionService::reap_released_ports() const {
   std::erase_if(releasing_, [this](const Releasing& r) {
     if (!engine_.shard(r.shard).applied(r.ticket)) return false;
-    ports_.release(r.port);
+    family(r.family).ports.release(r.port);
     return true;
   });
 }
 
-Result<bool> SessionService::allocate(MediaSide& side) {
+// Sockets of family `af` (or the other one when rtpxd has no `af`) facing the party of `side`.
+// A side that has sockets keeps them, family included.
+Result<bool> SessionService::allocate(MediaSide& side, int af) {
   if (side.rtp.port != 0) return true;
   reap_released_ports();
-  auto pair = ports_.allocate();
+  const Family& f = family(af);
+  auto pair = f.ports.allocate();
   if (!pair) return Error{ErrorCode::no_ports, "", "Ran out of ports"};
+  side.family = f.af;
   side.rtp.port = pair->rtp_port;
-  side.rtp.slot = static_cast<io::SocketId>(pair->rtp_port - media_.port_min);
+  side.rtp.slot = static_cast<io::SocketId>(f.slot_base + pair->rtp_port - media_.port_min);
   side.rtp.fd = pair->rtp_fd;
   side.rtcp.port = static_cast<uint16_t>(pair->rtp_port + 1);
   side.rtcp.slot = side.rtp.slot + 1;
@@ -187,8 +205,10 @@ Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& 
     a.rtp.signaled = sig.rtp;
     a.rtcp.signaled = sig.rtcp;
     if (a.disabled) continue;
-    if (auto r = allocate(a); !r) return r.error();
-    if (auto r = allocate(b); !r) return r.error();
+    // The sender's side speaks the family of its SDP; the recipient's the one asked for, else
+    // the sender's.
+    if (auto r = allocate(a, sig.rtp.family()); !r) return r.error();
+    if (auto r = allocate(b, req.address_family.value_or(a.family)); !r) return r.error();
   }
   return true;
 }
@@ -293,6 +313,7 @@ std::string SessionService::rewritten_for(const Call& call, int to_leg, sdp::Ses
     LocalMedia& l = local[i];
     const bool mux = answer ? side.rtcp_mux : side.mux_offered;
     l.rtp_port = side.rtp.port;
+    l.address = req.media_address.empty() ? advertised_address(side.family) : req.media_address;
     // An answer that agrees to mux, or an offer that requires it, names no separate RTCP port.
     const bool mux_only = mux && (answer || call.mux_policy.require);
     l.rtcp_port = mux_only ? side.rtp.port : side.rtcp.port;
@@ -307,7 +328,7 @@ std::string SessionService::rewritten_for(const Call& call, int to_leg, sdp::Ses
     }
   }
   RewriteOptions opt;
-  opt.address = req.media_address.empty() ? advertised_ : req.media_address;
+  opt.address = req.media_address.empty() ? primary().advertised : req.media_address;
   opt.replace_origin = req.replace_origin;
   opt.replace_session_connection = req.replace_session_connection;
   opt.rtcp_attribute = req.rtcp_attribute;
@@ -399,9 +420,9 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
       }
       if (side.rtp.port != 0) {
         if (ticket == 0) {
-          ports_.release(side.rtp.port);
+          family(side.family).ports.release(side.rtp.port);
         } else {
-          releasing_.push_back({call.shard, ticket, side.rtp.port});
+          releasing_.push_back({call.shard, ticket, side.rtp.port, side.family});
         }
       }
       side.rtp.port = 0;
@@ -456,8 +477,11 @@ SessionCounters SessionService::counters() const {
   reap_released_ports();
   SessionCounters c = counters_;
   c.current = calls_.size();
-  c.port_pairs_used = ports_.pairs_used();
-  c.port_pairs_total = ports_.pairs_total();
+  for (const std::optional<Family>* f : {&v4_, &v6_}) {
+    if (!f->has_value()) continue;
+    c.port_pairs_used += (*f)->ports.pairs_used();
+    c.port_pairs_total += (*f)->ports.pairs_total();
+  }
   return c;
 }
 

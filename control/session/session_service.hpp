@@ -47,8 +47,14 @@ class SessionService {
 
   void set_event_sink(std::function<void(const SessionEvent&)> sink) { sink_ = std::move(sink); }
   const config::MediaConfig& media_config() const noexcept { return media_; }
-  const PortAllocator& ports() const noexcept { return ports_; }
-  const std::string& advertised_address() const noexcept { return advertised_; }
+  // The allocator of the first family (media.interface's).
+  const PortAllocator& ports() const noexcept { return primary().ports; }
+  MediaFamilies families() const noexcept { return {v4_.has_value(), v6_.has_value()}; }
+  // What SDP names for sockets of family `af` (the first family's address for an absent one).
+  const std::string& advertised_address(int af) const noexcept { return family(af).advertised; }
+
+  // Endpoint ids a SessionService over `media` uses: one per port of the range and family.
+  static uint32_t endpoint_slots(const config::MediaConfig& media);
 
   static double wall_now();
   static int64_t mono_now_ns();
@@ -58,21 +64,37 @@ class SessionService {
   Result<bool> take_sdp(Call& call, int from_leg, const sdp::Session& s, const SignalRequest& req);
   void negotiate_offer(Call& call, int from, const sdp::Session& s, const SignalRequest& req);
   void negotiate_answer(Call& call, int offerer, const sdp::Session& s, const SignalRequest& req);
-  Result<bool> allocate(MediaSide& side);
+  Result<bool> allocate(MediaSide& side, int af);
   void wire(Call& call, size_t media_index);
   void post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg);
   std::string rewritten_for(const Call& call, int to_leg, sdp::Session s, const SignalRequest& req,
                             bool answer) const;
   CallSnapshot snapshot(const Call& call) const;
-  StreamSnapshot stream_snapshot(const StreamSlot& s, const char* component, double wall,
+  StreamSnapshot stream_snapshot(const StreamSlot& s, int af, const char* component, double wall,
                                  int64_t mono) const;
   void destroy(const std::string& call_id, const char* reason);
   void emit(const char* name, const std::string& call_id, const char* reason = "");
 
+  // One address family media is relayed on: what SDP names, the ports, the endpoint ids.
+  struct Family {
+    int af;              // AF_INET / AF_INET6
+    net::SockAddr bind;  // the interface (port 0)
+    std::string advertised;
+    mutable PortAllocator ports;
+    io::SocketId slot_base;  // endpoint id of a socket: slot_base + (port - port_min)
+  };
+  const Family& primary() const noexcept { return v4_ ? *v4_ : *v6_; }
+  // `af`'s family, else the other one.
+  const Family& family(int af) const noexcept {
+    if (af == AF_INET6 && v6_) return *v6_;
+    if (af == AF_INET && v4_) return *v4_;
+    return primary();
+  }
+
   engine::Engine& engine_;
   config::MediaConfig media_;
-  net::SockAddr bind_addr_;
-  std::string advertised_;
+  std::optional<Family> v4_;
+  std::optional<Family> v6_;
   std::string loop_id_;  // this instance's a=rtpengine marker (loop-protect)
   // Port pairs of deleted calls whose sockets the shard has not closed yet: binding them again
   // before that would fail, so they go back to the allocator once the removal is applied.
@@ -80,9 +102,9 @@ class SessionService {
     uint32_t shard;
     uint64_t ticket;
     uint16_t port;
+    int family;
   };
   void reap_released_ports() const;
-  mutable PortAllocator ports_;
   mutable std::vector<Releasing> releasing_;
   std::map<std::string, std::unique_ptr<Call>> calls_;
   SessionCounters counters_;

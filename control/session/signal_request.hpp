@@ -58,6 +58,15 @@ struct SignalRequest {
   std::optional<std::string> received_from;  // IP address text
   bool loop_protect = false;                 // mark our SDP, pass marked SDP through unchanged
   RtcpAttribute rtcp_attribute = RtcpAttribute::kPort;
+  // ng `address family`: AF_INET or AF_INET6 for the recipient's side, set only when rtpxd has
+  // that family. Unset: the sender's family.
+  std::optional<int> address_family;
+};
+
+// The address families rtpxd relays media on.
+struct MediaFamilies {
+  bool ip4 = false;
+  bool ip6 = false;
 };
 
 // Applies one ng-style flag ("strict-source", "ICE=remove", "rtcp-mux-offer", ...) to `r`.

@@ -17,10 +17,11 @@ namespace rtpx::test {
 
 namespace {
 
-int udp_socket(net::SockAddr* local) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  auto any = *net::SockAddr::from_ip("127.0.0.1", 0);
-  if (fd < 0 || ::bind(fd, &any.u.sa, any.len()) != 0) throw std::runtime_error("bind failed");
+int udp_socket(const std::string& ip, net::SockAddr* local) {
+  auto addr = net::SockAddr::from_ip(ip, 0);
+  if (!addr) throw std::runtime_error("not an IP address: " + ip);
+  int fd = ::socket(addr->family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || ::bind(fd, &addr->u.sa, addr->len()) != 0) throw std::runtime_error("bind failed");
   socklen_t len = sizeof local->u;
   ::getsockname(fd, &local->u.sa, &len);
   return fd;
@@ -73,7 +74,7 @@ DaemonProcess::DaemonProcess(const DaemonArgs& args) {
   if (!control_.connected()) throw std::runtime_error("rtpxd did not open its control socket");
   ng_ = control_.request("engine.info")["ng_listen"].get<std::string>();
   net::SockAddr local;
-  ng_fd_ = udp_socket(&local);
+  ng_fd_ = udp_socket("127.0.0.1", &local);
 }
 
 DaemonProcess::~DaemonProcess() {
@@ -129,8 +130,8 @@ ng::Value DaemonProcess::ng(const ng::Value& request, const std::string& cookie_
   return *decoded.value;
 }
 
-Phone::Phone() {
-  fd_ = udp_socket(&local_);
+Phone::Phone(const std::string& ip) {
+  fd_ = udp_socket(ip, &local_);
 }
 Phone::~Phone() {
   ::close(fd_);
@@ -197,6 +198,15 @@ std::string audio_sdp(uint16_t port, bool rtcp_mux, const std::string& origin_ip
                   "a=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n";
   if (rtcp_mux) s += "a=rtcp-mux\r\n";
   return s;
+}
+
+std::string audio_sdp_for(const Phone& phone) {
+  const std::string ip = phone.local().ip_string();
+  const std::string c = (phone.local().family() == AF_INET6 ? "IN IP6 " : "IN IP4 ") + ip;
+  return "v=0\r\no=- 1545997027 1 " + c + "\r\ns=tester\r\nc=" + c + "\r\nt=0 0\r\nm=audio " +
+         std::to_string(phone.port()) +
+         " RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+         "a=sendrecv\r\n";
 }
 
 net::SockAddr media_address(const std::string& text, size_t i) {

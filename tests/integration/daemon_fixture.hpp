@@ -52,10 +52,10 @@ class DaemonProcess {
   client::ControlClient control_;
 };
 
-// A UDP endpoint on 127.0.0.1 standing in for a phone.
+// A UDP endpoint standing in for a phone, on 127.0.0.1 or another local address ("::1").
 class Phone {
  public:
-  Phone();
+  explicit Phone(const std::string& ip = "127.0.0.1");
   ~Phone();
   Phone(const Phone&) = delete;
   Phone& operator=(const Phone&) = delete;
@@ -80,6 +80,8 @@ std::vector<uint8_t> rtcp_rr(uint32_t ssrc);
 // An audio offer for a phone at 127.0.0.1:port.
 std::string audio_sdp(uint16_t port, bool rtcp_mux = false,
                       const std::string& origin_ip = "127.0.0.1");
+// An audio offer for `phone`, IPv4 or IPv6 (o= and c= name its address).
+std::string audio_sdp_for(const Phone& phone);
 // The address rtpxd wants the recipient of `sdp` to send media to (first m= line), and a=rtcp.
 net::SockAddr media_address(const std::string& sdp, size_t media_index = 0);
 net::SockAddr rtcp_address(const std::string& sdp, size_t media_index = 0);

@@ -1,4 +1,4 @@
-#include "tests/integration/ng_diff/rtpengine_process.hpp"
+#include "tests/integration/rtpengine_process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace rtpx::test::ngdiff {
+namespace rtpx::test {
 namespace {
 
 // rtpxd's fixture takes 20000..31999 by pid; the kernel's ephemeral range is 32768..60999.
@@ -214,4 +214,4 @@ std::string RtpengineProcess::log_tail(size_t max_bytes) const {
   return all.size() > max_bytes ? all.substr(all.size() - max_bytes) : all;
 }
 
-}  // namespace rtpx::test::ngdiff
+}  // namespace rtpx::test

@@ -10,7 +10,7 @@
 
 #include "control/ng/bencode.hpp"
 
-namespace rtpx::test::ngdiff {
+namespace rtpx::test {
 
 class RtpengineProcess {
  public:
@@ -45,4 +45,4 @@ class RtpengineProcess {
   std::string log_;
 };
 
-}  // namespace rtpx::test::ngdiff
+}  // namespace rtpx::test

@@ -5,6 +5,7 @@
 //   NG_DIFF_REPORT=/tmp/ng_diff_report.txt   also write a side-by-side report of all scenarios
 //   RTPENGINE=/path/to/rtpengine             rtpengine binary (default: PATH); absent = skip
 //   NG_DIFF_RTPXD_DUAL_ARGS="..."            extra rtpxd flags for the dual-stack profile
+//                                            (default: --interface6 ::1)
 
 #include <gtest/gtest.h>
 
@@ -48,11 +49,16 @@ std::vector<std::string> split_args(const char* env) {
   return out;
 }
 
+// The flags rtpxd gets on top of the fixture's for the dual-stack profile.
+std::string dual_args() {
+  const char* env = std::getenv("NG_DIFF_RTPXD_DUAL_ARGS");
+  return env != nullptr ? env : "--interface6 ::1";
+}
+
 std::optional<Profile> profile(const std::string& name) {
-  // rtpxd has one media interface (127.0.0.1 from the fixture) unless told otherwise.
+  // rtpxd's media interface is 127.0.0.1 from the fixture; dual adds ::1 as its IPv6 one.
   if (name == "v4") return Profile{{"127.0.0.1"}, {}};
-  if (name == "dual")
-    return Profile{{"127.0.0.1", "::1"}, split_args(std::getenv("NG_DIFF_RTPXD_DUAL_ARGS"))};
+  if (name == "dual") return Profile{{"127.0.0.1", "::1"}, split_args(dual_args().c_str())};
   return std::nullopt;
 }
 
@@ -296,8 +302,7 @@ void write_report(const std::string& path, Harness& h) {
   out << "profiles:  v4   = rtpengine --interface=127.0.0.1; rtpxd --interface 127.0.0.1\n"
       << "           dual = rtpengine --interface=127.0.0.1 --interface=::1; rtpxd --interface "
          "127.0.0.1 "
-      << (std::getenv("NG_DIFF_RTPXD_DUAL_ARGS") ? std::getenv("NG_DIFF_RTPXD_DUAL_ARGS") : "")
-      << "\n";
+      << dual_args() << "\n";
   out << "placeholders: <relay-ip4>/<relay-ip6> relay address; <Pn> m= port of section n, <Pn+1> "
          "that port + 1,\n"
          "  <port> another relay port; <sess-id> <sess-version> o= values; <start> <stop> t= "

@@ -228,6 +228,22 @@ TEST_F(ConfigFiles, Addresses) {
   EXPECT_EQ(error_of("[media]\ninterface = \"0.0.0.0\"\n"),
             "t.toml:2: 'media.interface' must be a specific address unless media.advertised is "
             "set, not 0.0.0.0");
+  EXPECT_EQ(error_of("[media]\ninterface6 = \"127.0.0.1\"\n"),
+            "t.toml:2: 'media.interface6' must be empty or an IPv6 address, not \"127.0.0.1\"");
+  EXPECT_EQ(error_of("[media]\ninterface6 = \"::1\"\nadvertised6 = \"192.0.2.1\"\n"),
+            "t.toml:3: 'media.advertised6' must be empty or an IPv6 address, not \"192.0.2.1\"");
+  EXPECT_EQ(error_of("[media]\ninterface = \"::1\"\ninterface6 = \"::1\"\n"),
+            "t.toml:3: 'media.interface6' must be empty when media.interface is already IPv6 "
+            "(::1)");
+  EXPECT_EQ(error_of("[media]\nadvertised6 = \"2001:db8::1\"\n"),
+            "t.toml:2: 'media.advertised6' needs media.interface6 to be set");
+  EXPECT_EQ(error_of("[media]\ninterface6 = \"::\"\n"),
+            "t.toml:2: 'media.interface6' must be a specific address unless media.advertised6 is "
+            "set, not ::");
+  EXPECT_EQ(
+      config::parse_config("[media]\ninterface6 = \"::1\"\nadvertised6 = \"2001:db8::1\"", "t.toml")
+          .media.advertised6,
+      "2001:db8::1");
   EXPECT_EQ(error_of("[control]\nng_listen = \"::1:2223\"\n"),
             "t.toml:2: 'control.ng_listen' must write an IPv6 address in brackets, like "
             "\"[::1]:2223\"");
@@ -358,6 +374,10 @@ TEST_F(ConfigFiles, FlagValidationErrors) {
             "--interface: must be an IPv4 or IPv6 address, not \"eth0\"");
   EXPECT_EQ(flag_error({"--config", path, "--interface", "0.0.0.0"}),
             "--interface: must be a specific address unless media.advertised is set, not 0.0.0.0");
+  EXPECT_EQ(flag_error({"--config", path, "--interface6", "10.0.0.1"}),
+            "--interface6: must be empty or an IPv6 address, not \"10.0.0.1\"");
+  EXPECT_EQ(flag_error({"--config", path, "--advertised-address6", "2001:db8::1"}),
+            "--advertised-address6: needs media.interface6 to be set");
   EXPECT_EQ(flag_error({"--config", path, "--ng-listen", "2223"}),
             "--ng-listen: must be empty, \"ip:port\" or \"[ipv6]:port\", not \"2223\"");
   EXPECT_EQ(flag_error({"--config", path, "--log-level", "loud"}).rfind("--log-level: ", 0), 0u);
