@@ -593,6 +593,16 @@ void KamailioTest::one_call_relays_media_and_is_deleted_at_bye() {
   ASSERT_EQ(rtpxd_->deleted().count(call_id), 1u) << "no session_deleted event for " << call_id;
   EXPECT_EQ(rtpxd_->deleted().at(call_id), std::vector<std::string>{"request"});
 
+  // Kamailio's $rtpstat (a query before the BYE's delete) read rtpxd's totals.
+  const std::string klog = read_file(kamailio_->log());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      klog, m, std::regex(R"(rtpstat \S+ RTP: (\d+) bytes, (\d+) packets, (-?\d+) errors; RTCP: )")))
+      << tail(kamailio_->log());
+  EXPECT_GE(std::stoll(m[2].str()), 2 * (kPcapPackets - 10)) << m.str(0);
+  EXPECT_GT(std::stoll(m[1].str()), std::stoll(m[2].str()) * 100) << m.str(0);
+  EXPECT_EQ(m[3].str(), "0") << m.str(0);
+
   // Kamailio got every ng reply it wanted.
   expect_no_ng_complaints();
 }
