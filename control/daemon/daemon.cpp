@@ -87,6 +87,7 @@ void Daemon::schedule_tick() {
   tick_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
     sessions_->expire_idle(control::SessionService::mono_now_ns());
+    sessions_->flush();
     schedule_tick();
   });
 }

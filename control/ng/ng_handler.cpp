@@ -5,7 +5,9 @@
 
 namespace rtpx::ng {
 namespace {
-constexpr size_t kCacheMax = 16384;
+// Replies are kept 30 s for retransmissions, within a memory budget: at 20k requests/s the
+// budget still covers the 1 s after which Kamailio's module retransmits.
+constexpr size_t kCacheBytes = size_t{64} << 20;
 constexpr auto kCacheTtl = std::chrono::seconds(30);
 }  // namespace
 
@@ -24,8 +26,11 @@ void NgHandler::expire_cache() {
   const auto now = std::chrono::steady_clock::now();
   while (!cache_order_.empty()) {
     auto it = cache_.find(cache_order_.front());
-    if (it != cache_.end() && cache_.size() <= kCacheMax && now - it->second.at < kCacheTtl) break;
-    if (it != cache_.end()) cache_.erase(it);
+    if (it != cache_.end() && cache_bytes_ <= kCacheBytes && now - it->second.at < kCacheTtl) break;
+    if (it != cache_.end()) {
+      cache_bytes_ -= it->first.size() + it->second.reply.size();
+      cache_.erase(it);
+    }
     cache_order_.pop_front();
   }
 }
@@ -44,6 +49,7 @@ std::string NgHandler::handle(std::string_view message) {
     return it->second.reply;
   }
   std::string out = cookie + " " + handle_bare(msg->body);
+  cache_bytes_ += cookie.size() + out.size();
   cache_.emplace(cookie, Cached{out, std::chrono::steady_clock::now()});
   cache_order_.push_back(std::move(cookie));
   return out;

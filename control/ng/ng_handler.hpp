@@ -23,6 +23,8 @@ class NgHandler {
   // A bare bencoded dict in, the bare reply dict out (no cookie, so no retransmission cache).
   std::string handle_bare(std::string_view dict);
   uint64_t retransmissions() const noexcept { return retransmissions_; }
+  // After a batch of messages: lets the shards apply what the batch changed.
+  void flush() { ctx_.sessions.flush(); }
 
  private:
   void expire_cache();
@@ -34,6 +36,7 @@ class NgHandler {
   };
   std::unordered_map<std::string, Cached> cache_;
   std::deque<std::string> cache_order_;
+  size_t cache_bytes_ = 0;  // cookies + replies held
   uint64_t retransmissions_ = 0;
 };
 

@@ -38,7 +38,9 @@ class Connection : public std::enable_shared_from_this<Connection<Socket>> {
                           [this, self, have](boost::system::error_code ec, size_t n) {
                             in_.resize(have + n);
                             if (ec) return;  // closed or failed: the connection goes away
-                            if (!consume()) return close();
+                            const bool ok = consume();
+                            handler_.flush();
+                            if (!ok) return close();
                             read();
                           });
   }

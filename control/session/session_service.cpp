@@ -148,6 +148,19 @@ Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool crea
   return raw;
 }
 
+void SessionService::mark_for_wake(uint32_t shard) {
+  if (wake_.size() < engine_.shard_count()) wake_.resize(engine_.shard_count(), false);
+  wake_[shard] = true;
+}
+
+void SessionService::flush() {
+  for (uint32_t i = 0; i < wake_.size(); ++i) {
+    if (!wake_[i]) continue;
+    wake_[i] = false;
+    engine_.shard(i).wake();
+  }
+}
+
 void SessionService::reap_released_ports() const {
   std::erase_if(releasing_, [this](const Releasing& r) {
     if (!engine_.shard(r.shard).applied(r.ticket)) return false;
@@ -265,7 +278,7 @@ void SessionService::post_stream(Call& call, StreamSlot& s, const engine::Endpoi
   } else {
     cmd.op = engine::ShardCommand::Op::update;
   }
-  engine_.shard(call.shard).post(cmd);
+  engine_.shard(call.shard).queue(cmd);  // the caller wakes the shard once for all of them
 }
 
 // Configures the four endpoints of media `i`: what arrives facing one leg leaves facing the other.
@@ -365,6 +378,7 @@ Result<std::string> SessionService::offer(const SignalRequest& req) {
   if (req.latching != Latching::kDefault) call.latching = req.latching;
   negotiate_offer(call, from, *parsed, req);
   for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
+  mark_for_wake(call.shard);
   call.last_signal = wall_now();
   call.last_signal_mono = mono_now_ns();
   // Sent to the other party: it must send to the sockets facing it.
@@ -393,6 +407,7 @@ Result<std::string> SessionService::answer(const SignalRequest& req) {
   if (req.latching != Latching::kDefault) call.latching = req.latching;
   negotiate_answer(call, offerer, *parsed, req);
   for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
+  mark_for_wake(call.shard);
   call.last_signal = wall_now();
   call.last_signal_mono = mono_now_ns();
   return rewritten_for(call, offerer, std::move(*parsed), req, true);
@@ -411,7 +426,7 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
           engine::ShardCommand cmd;
           cmd.op = engine::ShardCommand::Op::remove;
           cmd.id = s->slot;
-          ticket = engine_.shard(call.shard).post(cmd);
+          ticket = engine_.shard(call.shard).queue(cmd);
         } else if (s->fd >= 0) {
           ::close(s->fd);
         }
@@ -428,6 +443,7 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
       side.rtp.port = 0;
     }
   }
+  mark_for_wake(call.shard);
   calls_.erase(it);
   ++counters_.deleted;
   emit("session_deleted", call_id, reason);
@@ -471,9 +487,20 @@ size_t SessionService::expire_idle(int64_t now) {
 
 void SessionService::clear() {
   while (!calls_.empty()) destroy(calls_.begin()->first, "shutdown");
+  flush();
 }
 
 SessionCounters SessionService::counters() const {
+  // Reported port use must not lag a delete: give the shards a moment to close the sockets.
+  if (!releasing_.empty()) {
+    std::vector<uint64_t> last(engine_.shard_count(), 0);
+    for (const Releasing& r : releasing_) last[r.shard] = std::max(last[r.shard], r.ticket);
+    for (uint32_t i = 0; i < last.size(); ++i) {
+      if (last[i] == 0) continue;
+      engine_.shard(i).wake();
+      engine_.shard(i).wait_applied(last[i], 100);
+    }
+  }
   reap_released_ports();
   SessionCounters c = counters_;
   c.current = calls_.size();

@@ -45,6 +45,11 @@ class SessionService {
   // Deletes every call (shutdown).
   void clear();
 
+  // Endpoint changes are queued to the shards without waking them; the front end calls flush()
+  // after each batch of requests, so a burst of signaling costs one shard wake-up instead of one
+  // per request (on a shared core each wake-up is a context switch).
+  void flush();
+
   void set_event_sink(std::function<void(const SessionEvent&)> sink) { sink_ = std::move(sink); }
   const config::MediaConfig& media_config() const noexcept { return media_; }
   // The allocator of the first family (media.interface's).
@@ -105,6 +110,8 @@ class SessionService {
     int family;
   };
   void reap_released_ports() const;
+  void mark_for_wake(uint32_t shard);
+  std::vector<bool> wake_;  // shards with queued, unannounced commands
   mutable std::vector<Releasing> releasing_;
   std::map<std::string, std::unique_ptr<Call>> calls_;
   SessionCounters counters_;

@@ -67,6 +67,7 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
       in_.consume(n);
       if (!line.empty() && line.back() == '\r') line.pop_back();
       if (!line.empty()) handle(line);
+      server_.ctx_.sessions.flush();
       if (closing_ || gone_) return;
       if (queued_ > kPauseReadingBytes) {
         paused_ = true;  // resumed by write() once the client has read its replies

@@ -37,13 +37,18 @@ void Shard::stop() {
   thread_.join();
 }
 
-uint64_t Shard::post(const ShardCommand& cmd) {
+uint64_t Shard::queue(const ShardCommand& cmd) {
   while (!commands_.try_push(cmd)) {
-    backend_->wake();
+    backend_->wake();  // full: let the shard drain it
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
-  backend_->wake();
   return ++posted_;
+}
+
+uint64_t Shard::post(const ShardCommand& cmd) {
+  const uint64_t ticket = queue(cmd);
+  backend_->wake();
+  return ticket;
 }
 
 bool Shard::wait_applied(uint64_t ticket, int timeout_ms) const {

@@ -43,6 +43,10 @@ class Shard {
 
   // Control thread only. Queues a command and wakes the shard; returns a ticket for applied().
   uint64_t post(const ShardCommand& cmd);
+  // Queues without waking: a control request that changes several endpoints queues them all and
+  // then calls wake() once, so the shard wakes once per request instead of once per socket.
+  uint64_t queue(const ShardCommand& cmd);
+  void wake() { backend_->wake(); }
   bool applied(uint64_t ticket) const noexcept {
     return applied_.load(std::memory_order_acquire) >= ticket;
   }
