@@ -14,6 +14,9 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+
+#include <grp.h>
+#include <pwd.h>
 #include <map>
 #include <variant>
 
@@ -111,6 +114,16 @@ std::optional<std::string> check_socket_path(const std::string& v) {
   return std::nullopt;
 }
 
+// "" or a user / group that exists here (by name or number).
+std::optional<std::string> check_user(const std::string& v) {
+  if (v.empty() || parse_int(v) || ::getpwnam(v.c_str()) != nullptr) return std::nullopt;
+  return "no such user '" + v + "'";
+}
+std::optional<std::string> check_group(const std::string& v) {
+  if (v.empty() || parse_int(v) || ::getgrnam(v.c_str()) != nullptr) return std::nullopt;
+  return "no such group '" + v + "'";
+}
+
 // "" (disabled) or a socket path.
 std::optional<std::string> check_optional_socket_path(const std::string& v) {
   return v.empty() ? std::nullopt : check_socket_path(v);
@@ -168,6 +181,10 @@ const KeyDef kKeys[] = {
     {"media.relatch", [](Config& c) -> FieldRef { return &c.media.relatch; }},
     {"control.socket", [](Config& c) -> FieldRef { return &c.control.socket; }, 0, 0, false,
      check_socket_path},
+    {"control.allow_user", [](Config& c) -> FieldRef { return &c.control.allow_user; }, 0, 0, false,
+     check_user},
+    {"control.allow_group", [](Config& c) -> FieldRef { return &c.control.allow_group; }, 0, 0,
+     false, check_group},
     {"control.socket_mode", [](Config& c) -> FieldRef { return &c.control.socket_mode; }, 0, 0777,
      true},
     {"control.ng_listen", [](Config& c) -> FieldRef { return &c.control.ng_listen; }, 0, 0, false,

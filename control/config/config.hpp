@@ -40,6 +40,8 @@ struct MediaConfig {
 struct ControlConfig {
   std::string socket = "/run/rtpx/control.sock";
   uint32_t socket_mode = 0660;
+  std::string allow_user;   // besides root and rtpxd's own user; empty: nobody else
+  std::string allow_group;  // members may connect; empty: no group
   std::string ng_listen = "127.0.0.1:2223";  // empty: no ng listener
   std::string ng_listen_tcp;                 // empty: no ng TCP listener
   std::string ng_listen_unix;                // empty: no ng UNIX-socket listener

@@ -96,6 +96,12 @@ socket = "/run/rtpx/control.sock"
 # accepts 0o660). Range 0..0777.
 socket_mode = "0660"
 
+# Who may connect to the control socket and the ng UNIX socket besides root and rtpxd's own
+# user (checked with the kernel's peer credentials, SO_PEERCRED): a user and a group, by name or
+# number. Anyone else gets a "forbidden" error and is disconnected. Empty: nobody else.
+allow_user = ""
+allow_group = ""
+
 # Where the rtpengine-compatible ng protocol (bencode over UDP, as Kamailio's rtpengine module
 # speaks it) listens: "ip:port" or "[ipv6]:port". Empty: no ng listener.
 # flag: --ng-listen

@@ -37,8 +37,11 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
   ctx_.reset(new control::DaemonContext{config_, *engine_, *sessions_, 0, {}, {}, {}, {}, {}, {}});
   ctx_->started = control::SessionService::wall_now();
   ctx_->control_socket = config_.control.socket;
+  auto access =
+      control::resolve_peer_access(config_.control.allow_user, config_.control.allow_group);
+  if (!access) throw std::runtime_error(access.error().field + ": " + access.error().message);
   control_ = std::make_unique<control::ControlServer>(io_, *ctx_, config_.control.socket,
-                                                      config_.control.socket_mode);
+                                                      config_.control.socket_mode, *access);
   ng_handler_ = std::make_unique<ng::NgHandler>(*ctx_);
   if (!config_.control.ng_listen.empty()) {
     ng_ = std::make_unique<ng::NgServer>(io_, *ng_handler_, config_.control.ng_listen);
@@ -51,7 +54,7 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
   }
   if (!config_.control.ng_listen_unix.empty()) {
     ng_unix_ = std::make_unique<ng::NgUnixServer>(io_, *ng_handler_, config_.control.ng_listen_unix,
-                                                  config_.control.socket_mode);
+                                                  config_.control.socket_mode, *access);
     ctx_->ng_listen_unix = config_.control.ng_listen_unix;
   }
   sessions_->set_event_sink([this](const control::SessionEvent& ev) {

@@ -6,9 +6,13 @@
 #include <memory>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control/ng/bencode.hpp"
+#include "control/ng/ng_commands.hpp"
 #include "control/ng/ng_stream_frame.hpp"
 #include "engine/net/sock_addr.hpp"
 
@@ -125,8 +129,8 @@ void NgStreamServer::accept() {
 }
 
 NgUnixServer::NgUnixServer(asio::io_context& io, NgHandler& handler, const std::string& path,
-                           unsigned mode)
-    : handler_(handler), path_(path), acceptor_(io) {
+                           unsigned mode, control::PeerAccess access)
+    : handler_(handler), path_(path), access_(access), acceptor_(io) {
   using stream = asio::local::stream_protocol;
   ::unlink(path.c_str());  // a stale socket from an earlier run
   boost::system::error_code ec;
@@ -149,9 +153,18 @@ void NgUnixServer::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec,
                                 asio::local::stream_protocol::socket sock) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
+    if (ec) return accept();
+    auto peer = control::peer_credentials(sock.native_handle());
+    if (peer && control::peer_allowed(access_, *peer)) {
       std::make_shared<Connection<asio::local::stream_protocol::socket>>(std::move(sock), handler_)
           ->start();
+    } else {
+      const std::string who = peer ? control::describe_peer(*peer) : "a peer without credentials";
+      spdlog::warn("ng UNIX listener: refused {} (control.allow_user, control.allow_group)", who);
+      const std::string reply = encode(ng_error(who + " may not use this socket"));
+      boost::system::error_code ignored;
+      asio::write(sock, asio::buffer(reply), ignored);
+      sock.close(ignored);
     }
     accept();
   });

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "control/ng/ng_handler.hpp"
+#include "control/socket/peer_access.hpp"
 
 namespace rtpx::ng {
 
@@ -29,8 +30,9 @@ class NgStreamServer {
 class NgUnixServer {
  public:
   // Creates the socket at `path` with `mode` (a stale one is replaced). Throws at start-up.
+  // Peers other than root, rtpxd's user and `access` get an ng error reply and are disconnected.
   NgUnixServer(boost::asio::io_context& io, NgHandler& handler, const std::string& path,
-               unsigned mode);
+               unsigned mode, control::PeerAccess access = {});
   ~NgUnixServer();
 
  private:
@@ -38,6 +40,7 @@ class NgUnixServer {
 
   NgHandler& handler_;
   std::string path_;
+  control::PeerAccess access_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
 };
 

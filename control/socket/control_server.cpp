@@ -128,8 +128,8 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
 };
 
 ControlServer::ControlServer(asio::io_context& io, DaemonContext& ctx, const std::string& path,
-                             unsigned mode)
-    : ctx_(ctx), path_(path), acceptor_(io) {
+                             unsigned mode, PeerAccess access)
+    : ctx_(ctx), path_(path), access_(access), acceptor_(io) {
   std::error_code fec;
   auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, fec);
@@ -152,10 +152,33 @@ ControlServer::~ControlServer() {
   ::unlink(path_.c_str());
 }
 
+bool admit(stream::socket& sock, const PeerAccess& access, const char* what) {
+  auto peer = peer_credentials(sock.native_handle());
+  if (peer && peer_allowed(access, *peer)) return true;
+  const std::string who = peer ? describe_peer(*peer) : "a peer without credentials";
+  spdlog::warn(
+      "{}: refused {} (allowed: root, rtpxd's user, control.allow_user, "
+      "control.allow_group)",
+      what, who);
+  const std::string line =
+      json{{"error", to_json(Error{ErrorCode::forbidden, "",
+                                   who + " may not use this socket (control.allow_user, "
+                                         "control.allow_group)"})}}
+          .dump() +
+      "\n";
+  boost::system::error_code ec;
+  asio::write(sock, asio::buffer(line), ec);  // one short line into an empty socket buffer
+  sock.close(ec);
+  return false;
+}
+
 void ControlServer::accept() {
   acceptor_.async_accept([this](boost::system::error_code ec, stream::socket sock) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) {
+    if (!ec && !admit(sock, access_, "control socket")) {
+      ++ctx_.control.requests;
+      ++ctx_.control.errors;
+    } else if (!ec) {
       auto conn = std::make_shared<ControlConnection>(*this, std::move(sock));
       connections_.insert(conn);
       conn->start();

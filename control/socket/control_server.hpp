@@ -9,6 +9,7 @@
 #include <string>
 
 #include "control/daemon/daemon_context.hpp"
+#include "control/socket/peer_access.hpp"
 
 namespace rtpx::control {
 
@@ -16,12 +17,18 @@ inline constexpr size_t kMaxControlLine = 1 << 20;
 
 class ControlConnection;
 
+// Checks a freshly accepted UNIX-socket peer; a refused one gets a forbidden error line and is
+// closed. `what` names the socket in the log.
+bool admit(boost::asio::local::stream_protocol::socket& sock, const PeerAccess& access,
+           const char* what);
+
 class ControlServer {
  public:
   // Binds `path` (replacing a stale socket file, creating the directory) with `mode`.
   // Throws std::runtime_error when it cannot (start-up).
+  // Peers other than root, rtpxd's user and `access` get a forbidden error and are disconnected.
   ControlServer(boost::asio::io_context& io, DaemonContext& ctx, const std::string& path,
-                unsigned mode);
+                unsigned mode, PeerAccess access = {});
   ~ControlServer();
 
   void publish(const SessionEvent& ev);
@@ -33,6 +40,7 @@ class ControlServer {
 
   DaemonContext& ctx_;
   std::string path_;
+  PeerAccess access_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::set<std::shared_ptr<ControlConnection>> connections_;
 };
