@@ -494,6 +494,7 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
   std::vector<Issue> issues;
   for (const auto& [tkey, tnode] : root) {
     std::string_view tname = tkey.str();
+    if (tname == "plugins") continue;  // the plugin host's table: rtpx-plugins checks it
     if (!is_table(tname)) {
       issues.push_back({tkey.source().begin, unknown_key("", tname, tnode.is_table())});
       continue;

@@ -1,7 +1,8 @@
 /*
  * The smallest useful rtpx plugin, in plain C against rtpx/plugin.h only: it reads a greeting
- * from its config table ([plugins.example] greeting = "..."), logs it when it starts, and
- * offers a service "example.echo" that answers every request with the request itself.
+ * from its config table ([plugins.example] greeting = "..."), logs it when it starts, asks
+ * rtpxd for engine.info, logs every call rtpxd creates or deletes, and offers a service
+ * "example.echo" that answers every request with the request itself.
  * Copy this folder to start a plugin.
  */
 #include <stdlib.h>
@@ -14,6 +15,13 @@ typedef struct example_state {
   rtpx_str greeting;
   unsigned echoed;
 } example_state;
+
+static void on_info(void *user, int ok, rtpx_str json);
+
+static void ask_info(void *user) {
+  example_state *st = (example_state *)user;
+  st->api->control_request(st->host, "engine.info", rtpx_cstr(""), on_info, st);
+}
 
 static void echo(void *user, rtpx_str request_json, rtpx_reply_fn reply, void *reply_user) {
   example_state *st = (example_state *)user;
@@ -37,9 +45,26 @@ static rtpx_status example_init(rtpx_host *host, const rtpx_host_api *api, void 
   return RTPX_OK;
 }
 
+/* rtpxd's answer to engine.info: log its version. */
+static void on_info(void *user, int ok, rtpx_str json) {
+  example_state *st = (example_state *)user;
+  st->api->log(st->host, ok ? RTPX_LOG_INFO : RTPX_LOG_WARN, json);
+}
+
+/* Every call rtpxd creates or deletes. */
+static void on_session(void *user, rtpx_str name, rtpx_str json) {
+  example_state *st = (example_state *)user;
+  (void)name;
+  st->api->log(st->host, RTPX_LOG_INFO, json);
+}
+
 static rtpx_status example_start(void *state) {
   example_state *st = (example_state *)state;
   st->api->log(st->host, RTPX_LOG_INFO, st->greeting);
+  st->api->subscribe(st->host, "session_created", on_session, st);
+  st->api->subscribe(st->host, "session_deleted", on_session, st);
+  /* Asked once rtpxd is reachable: a timer gives the host a moment to connect. */
+  st->api->timer_start(st->host, 200, 0, ask_info, st);
   return RTPX_OK;
 }
 

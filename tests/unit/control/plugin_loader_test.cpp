@@ -22,6 +22,8 @@ struct FakeHost {
     void* user;
   };
   std::map<std::string, Service> services;
+  std::vector<std::string> subscribed;
+  int timers = 0;
   rtpx_host_api api{};
 
   static FakeHost& of(rtpx_host* h) { return *reinterpret_cast<FakeHost*>(h); }
@@ -39,6 +41,13 @@ struct FakeHost {
       if (it == of(h).config.end()) return RTPX_ERR_NOT_FOUND;
       *out = {it->second.data(), it->second.size()};
       return RTPX_OK;
+    };
+    api.subscribe = [](rtpx_host* h, const char* event, rtpx_event_fn, void*) {
+      of(h).subscribed.emplace_back(event);
+      return RTPX_OK;
+    };
+    api.timer_start = [](rtpx_host* h, uint32_t, int, rtpx_timer_fn, void*) -> uint64_t {
+      return static_cast<uint64_t>(++of(h).timers);
     };
     api.service_register = [](rtpx_host* h, const char* name, rtpx_service_fn fn, void* user) {
       return of(h).services.emplace(name, Service{fn, user}).second ? RTPX_OK : RTPX_ERR_EXISTS;
@@ -60,6 +69,8 @@ TEST(PluginLoader, ExamplePluginRunsItsLifecycleThroughTheCAbi) {
   ASSERT_EQ(d->start(state), RTPX_OK);
   ASSERT_EQ(host.logs.size(), 1u);
   EXPECT_EQ(host.logs[0], "\"hi from the config\"");
+  EXPECT_EQ(host.subscribed, (std::vector<std::string>{"session_created", "session_deleted"}));
+  EXPECT_EQ(host.timers, 1);
 
   // The service it registered answers through the reply callback.
   ASSERT_EQ(host.services.count("example.echo"), 1u);
