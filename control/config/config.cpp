@@ -194,6 +194,8 @@ const KeyDef kKeys[] = {
     {"control.ng_listen_unix", [](Config& c) -> FieldRef { return &c.control.ng_listen_unix; }, 0,
      0, false, check_optional_socket_path},
     {"log.level", [](Config& c) -> FieldRef { return &c.log.level; }, 0, 0, false, check_level},
+    {"plugins.supervise", [](Config& c) -> FieldRef { return &c.plugins.supervise; }},
+    {"plugins.host_binary", [](Config& c) -> FieldRef { return &c.plugins.host_binary; }},
 };
 
 std::string_view table_of(std::string_view key) {
@@ -494,7 +496,6 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
   std::vector<Issue> issues;
   for (const auto& [tkey, tnode] : root) {
     std::string_view tname = tkey.str();
-    if (tname == "plugins") continue;  // the plugin host's table: rtpx-plugins checks it
     if (!is_table(tname)) {
       issues.push_back({tkey.source().begin, unknown_key("", tname, tnode.is_table())});
       continue;
@@ -507,6 +508,7 @@ Config parse_config(std::string_view toml_text, std::string_view source_name) {
     for (const auto& [key, node] : *table) {
       std::string dotted = std::string(tname) + "." + std::string(key.str());
       const KeyDef* def = find_key(dotted);
+      if (!def && tname == "plugins") continue;  // the plugin host's keys: rtpx-plugins checks them
       if (!def) {
         issues.push_back({key.source().begin, unknown_key(tname, key.str(), node.is_table())});
         continue;

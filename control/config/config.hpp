@@ -53,11 +53,19 @@ struct LogConfig {
   bool operator==(const LogConfig&) const = default;
 };
 
+// rtpxd's part of [plugins]; the rest of the table (load, path, plugin tables) is the host's.
+struct PluginsConfig {
+  bool supervise = false;   // start rtpx-plugins and restart it when it dies
+  std::string host_binary;  // empty: rtpx-plugins next to rtpxd
+  bool operator==(const PluginsConfig&) const = default;
+};
+
 struct Config {
   EngineConfig engine;
   MediaConfig media;
   ControlConfig control;
   LogConfig log;
+  PluginsConfig plugins;
   std::string source = "<embedded>";  // where it was loaded from, for messages
   bool operator==(const Config&) const = default;
 };

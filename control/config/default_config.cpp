@@ -122,6 +122,14 @@ ng_listen_unix = ""
 # Lowest level logged: "trace", "debug", "info", "warn", "error", "critical" or "off".
 # flag: --log-level
 level = "info"
+
+[plugins]
+# Start the plugin host (rtpx-plugins) with this config file, and restart it with back-off when
+# it dies; media never depends on it. Its own keys in this table: load = [...] (plugin names or
+# .so paths), path = [...] (search directories) and one [plugins.<name>] table per plugin.
+supervise = false
+# The host executable; empty: rtpx-plugins in rtpxd's own directory.
+host_binary = ""
 )toml";
 
 }  // namespace

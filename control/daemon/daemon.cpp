@@ -5,6 +5,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <thread>
 
+#include "control/daemon/plugin_supervisor.hpp"
 #include "control/ng/ng_handler.hpp"
 #include "control/ng/ng_server.hpp"
 #include "control/ng/ng_stream_server.hpp"
@@ -34,7 +35,8 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
   engine_ = std::make_unique<engine::Engine>(engine_options(config_));
   if (!engine_->fallback_reason().empty()) spdlog::warn("{}", engine_->fallback_reason());
   sessions_ = std::make_unique<control::SessionService>(*engine_, config_.media);
-  ctx_.reset(new control::DaemonContext{config_, *engine_, *sessions_, 0, {}, {}, {}, {}, {}, {}});
+  ctx_.reset(
+      new control::DaemonContext{config_, *engine_, *sessions_, 0, {}, {}, {}, {}, {}, {}, {}});
   ctx_->started = control::SessionService::wall_now();
   ctx_->control_socket = config_.control.socket;
   auto access =
@@ -57,6 +59,15 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
                                                   config_.control.socket_mode, *access);
     ctx_->ng_listen_unix = config_.control.ng_listen_unix;
   }
+  if (config_.plugins.supervise) {
+    if (config_.source == "<embedded>") {
+      throw std::runtime_error(
+          "plugins.supervise needs a config file: the plugin host reads its [plugins] table");
+    }
+    plugins_ = std::make_unique<PluginSupervisor>(io_, config_.plugins.host_binary, config_.source,
+                                                  ctx_->control_socket);
+    ctx_->plugin_host = [this] { return plugins_->state(); };
+  }
   sessions_->set_event_sink([this](const control::SessionEvent& ev) {
     if (ev.name == "media_timeout") spdlog::info("call {}: media timeout", ev.call_id);
     control_->publish(ev);
@@ -70,11 +81,13 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
       config_.media.port_min, config_.media.port_max, ctx_->control_socket,
       ctx_->ng_listen.empty() ? "off" : ctx_->ng_listen,
       ctx_->ng_listen_tcp.empty() ? "" : " (tcp " + ctx_->ng_listen_tcp + ")");
+  if (plugins_) plugins_->start();  // after the control socket exists
   schedule_tick();
 }
 
 Daemon::~Daemon() {
   // Calls first (they post removals to the shards), then the listeners, then the shards.
+  plugins_.reset();  // the host first: it is a client of what follows
   sessions_->set_event_sink({});
   sessions_->clear();
   ng_unix_.reset();

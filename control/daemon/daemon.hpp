@@ -22,6 +22,8 @@ class NgUnixServer;
 
 namespace rtpx::daemon {
 
+class PluginSupervisor;
+
 class Daemon {
  public:
   explicit Daemon(const config::Config& config);
@@ -49,6 +51,7 @@ class Daemon {
   std::unique_ptr<ng::NgServer> ng_;
   std::unique_ptr<ng::NgStreamServer> ng_tcp_;
   std::unique_ptr<ng::NgUnixServer> ng_unix_;
+  std::unique_ptr<PluginSupervisor> plugins_;
   boost::asio::steady_timer tick_;
 };
 

@@ -3,7 +3,10 @@
 // control thread; nothing here is touched by shards.
 
 #include <cstdint>
+#include <functional>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "control/config/config.hpp"
 #include "control/session/session_service.hpp"
@@ -27,6 +30,8 @@ struct DaemonContext {
   std::string ng_listen_tcp;   // same for the TCP listener
   std::string ng_listen_unix;  // path of the UNIX-socket listener
   std::string control_socket;  // path
+  // The plugin host's state for engine.info ({"state": "disabled"} when not supervised).
+  std::function<nlohmann::json()> plugin_host;
 };
 
 }  // namespace rtpx::control

@@ -162,9 +162,7 @@ void NgUnixServer::accept() {
       const std::string who = peer ? control::describe_peer(*peer) : "a peer without credentials";
       spdlog::warn("ng UNIX listener: refused {} (control.allow_user, control.allow_group)", who);
       const std::string reply = encode(ng_error(who + " may not use this socket"));
-      boost::system::error_code ignored;
-      asio::write(sock, asio::buffer(reply), ignored);
-      sock.close(ignored);
+      control::refuse_peer(std::move(sock), reply);
     }
     accept();
   });

@@ -166,9 +166,7 @@ bool admit(stream::socket& sock, const PeerAccess& access, const char* what) {
                                          "control.allow_group)"})}}
           .dump() +
       "\n";
-  boost::system::error_code ec;
-  asio::write(sock, asio::buffer(line), ec);  // one short line into an empty socket buffer
-  sock.close(ec);
+  refuse_peer(std::move(sock), line);
   return false;
 }
 

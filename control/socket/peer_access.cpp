@@ -76,3 +76,52 @@ std::string describe_peer(const PeerCredentials& peer) {
 }
 
 }  // namespace rtpx::control
+
+#include <array>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <memory>
+
+namespace rtpx::control {
+namespace {
+
+struct Refused : std::enable_shared_from_this<Refused> {
+  explicit Refused(boost::asio::local::stream_protocol::socket s)
+      : sock(std::move(s)), timer(sock.get_executor()) {}
+  void drain() {
+    auto self = shared_from_this();
+    sock.async_read_some(boost::asio::buffer(sink), [self](boost::system::error_code ec, size_t) {
+      if (ec) return self->close();
+      self->drain();
+    });
+  }
+  void close() {
+    boost::system::error_code ignored;
+    timer.cancel();
+    sock.close(ignored);
+  }
+  boost::asio::local::stream_protocol::socket sock;
+  boost::asio::steady_timer timer;
+  std::array<char, 4096> sink{};
+  std::string reply;
+};
+
+}  // namespace
+
+void refuse_peer(boost::asio::local::stream_protocol::socket sock, std::string reply) {
+  auto r = std::make_shared<Refused>(std::move(sock));
+  r->reply = std::move(reply);
+  boost::asio::async_write(r->sock, boost::asio::buffer(r->reply),
+                           [r](boost::system::error_code ec, size_t) {
+                             if (ec) return r->close();
+                             boost::system::error_code ignored;
+                             r->sock.shutdown(boost::asio::socket_base::shutdown_send, ignored);
+                             r->timer.expires_after(std::chrono::seconds(2));
+                             r->timer.async_wait([r](boost::system::error_code tec) {
+                               if (!tec) r->close();
+                             });
+                             r->drain();
+                           });
+}
+
+}  // namespace rtpx::control

@@ -39,3 +39,15 @@ bool peer_allowed(const PeerAccess& access, const PeerCredentials& peer);
 std::string describe_peer(const PeerCredentials& peer);
 
 }  // namespace rtpx::control
+
+#include <boost/asio/local/stream_protocol.hpp>
+
+namespace rtpx::control {
+
+// Sends `reply` to a refused peer and closes the connection without losing the reply: the
+// write side is shut (the peer reads the reply, then EOF) and whatever the peer had already sent
+// is read and dropped until it closes (at most 2 s), because closing a UNIX socket with unread
+// input resets the connection and the peer may never see the reply.
+void refuse_peer(boost::asio::local::stream_protocol::socket sock, std::string reply);
+
+}  // namespace rtpx::control

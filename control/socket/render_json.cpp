@@ -142,6 +142,7 @@ json engine_info_json(const DaemonContext& ctx) {
       {"ng_listen_tcp", ctx.ng_listen_tcp},
       {"ng_listen_unix", ctx.ng_listen_unix},
       {"control_socket", ctx.control_socket},
+      {"plugin_host", ctx.plugin_host ? ctx.plugin_host() : json{{"state", "disabled"}}},
       {"uptime", SessionService::wall_now() - ctx.started},
       {"shards", std::move(shards)}};
 }

@@ -42,14 +42,15 @@ DaemonProcess::DaemonProcess(const DaemonArgs& args) {
   socket_ = dir_ + "/control.sock";
   // Disjoint-ish ranges per test process; the allocator skips ports that are taken anyway.
   // Below the kernel's ephemeral range (32768+), where the test phones bind.
-  port_min_ = static_cast<uint16_t>(20000 + (::getpid() % 300) * 40);
+  port_min_ =
+      args.port_min != 0 ? args.port_min : static_cast<uint16_t>(20000 + (::getpid() % 300) * 40);
   std::vector<std::string> argv = {RTPXD_PATH,    "--foreground",
                                    "--backend",   args.backend,
                                    "--interface", "127.0.0.1",
                                    "--ng-listen", "127.0.0.1:0",
                                    "--control",   socket_,
                                    "--port-min",  std::to_string(port_min_),
-                                   "--port-max",  std::to_string(port_min_ + 39),
+                                   "--port-max",  std::to_string(port_min_ + args.port_count - 1),
                                    "--threads",   std::to_string(args.threads),
                                    "--timeout",   std::to_string(args.timeout),
                                    "--log-level", "warn"};

@@ -19,6 +19,8 @@ struct DaemonArgs {
   int threads = 1;
   int timeout = 60;
   std::vector<std::string> extra;  // more flags
+  uint16_t port_min = 0;           // 0: a per-process range of port_count ports
+  uint16_t port_count = 40;
 };
 
 class DaemonProcess {
