@@ -361,4 +361,23 @@ std::string format_event(const json& event) {
   return out + "\n";
 }
 
+std::string format_plugins(const json& list) {
+  const json host = list.value("host", json::object());
+  std::string out = "plugin host: " + host.value("state", std::string("unknown"));
+  if (host.contains("pid")) out += " (pid " + host["pid"].dump() + ")";
+  if (host.value("restarts", 0) > 0) {
+    out += ", " + host["restarts"].dump() +
+           " restart(s), last: " + host.value("last_exit", std::string("?"));
+  }
+  out += "\n";
+  const json plugins = list.value("plugins", json::array());
+  if (plugins.empty()) return out + "no plugins running\n";
+  Table t({"NAME", "VERSION", "STATE", "FILE"});
+  for (const json& p : plugins) {
+    t.add_row(
+        {p.value("name", ""), p.value("version", ""), p.value("state", ""), p.value("file", "")});
+  }
+  return out + t.render();
+}
+
 }  // namespace rtpx::cli

@@ -21,6 +21,8 @@ std::string format_delete(const nlohmann::json& call, double now);
 std::string format_stats(const nlohmann::json& stats);
 // `rtpx info`: engine.info -> key/value lines and a per-shard table.
 std::string format_info(const nlohmann::json& info);
+// plugins.list: the host's state, then a table of its plugins.
+std::string format_plugins(const nlohmann::json& list);
 // `rtpx events`: one line per event: time, name, then the other keys as key=value.
 std::string format_event(const nlohmann::json& event);
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +45,9 @@ struct Invocation {
   json args = json::object();
   std::function<std::string(const json& result, double now)> format;
   bool events = false;  // after the request, print events until interrupted
+  // plugin load/unload/reload: the host acts asynchronously; wait until plugins.list shows it.
+  std::string wait_for_plugin;
+  bool wait_present = true;
 };
 
 double now_seconds() {
@@ -91,6 +95,25 @@ int print_events(ControlClient& client, const GlobalOptions& g, const json& subs
   return 0;
 }
 
+// Polls plugins.list (up to 5 s) until `name` is there (or gone); prints the list.
+int wait_for_plugin(ControlClient& client, const GlobalOptions& g, const Invocation& inv) {
+  json list;
+  for (int i = 0; i < 50; ++i) {
+    list = client.request("plugins.list");
+    bool present = false;
+    for (const json& p : list.value("plugins", json::array()))
+      present = present || p.value("name", "") == inv.wait_for_plugin;
+    if (present == inv.wait_present) {
+      std::cout << (g.json ? pretty(list, 2) + "\n" : rtpx::cli::format_plugins(list));
+      return 0;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::cerr << "rtpx: the plugin host did not " << inv.cmd.substr(8) << " " << inv.wait_for_plugin
+            << " within 5 s (see its log)\n";
+  return kExitError;
+}
+
 int run(const GlobalOptions& g, const Invocation& inv) {
   ControlClient client;
   client.set_timeout(g.timeout > 0
@@ -100,6 +123,7 @@ int run(const GlobalOptions& g, const Invocation& inv) {
     client.connect(g.socket);
     json result = client.request(inv.cmd, inv.args);
     if (inv.events) return print_events(client, g, result);
+    if (!inv.wait_for_plugin.empty()) return wait_for_plugin(client, g, inv);
     std::cout << (g.json ? pretty(result, 2) + "\n" : inv.format(result, now_seconds()));
     return 0;
   } catch (const ControlError& e) {
@@ -168,6 +192,26 @@ int main(int argc, char** argv) {
   info->callback([&] {
     inv.cmd = "engine.info";
     inv.format = [](const json& r, double) { return rtpx::cli::format_info(r); };
+  });
+
+  auto* plugins = app.add_subcommand("plugins", "The plugin host's state and its plugins");
+  plugins->callback([&] {
+    inv.cmd = "plugins.list";
+    inv.format = [](const json& r, double) { return rtpx::cli::format_plugins(r); };
+  });
+
+  std::string action, plugin;
+  auto* plugin_cmd =
+      app.add_subcommand("plugin", "Load, unload or reload a plugin in the running plugin host");
+  plugin_cmd->add_option("ACTION", action, "load, unload or reload")
+      ->required()
+      ->check(CLI::IsMember({"load", "unload", "reload"}));
+  plugin_cmd->add_option("NAME", plugin, "the plugin's name (as in [plugins] load)")->required();
+  plugin_cmd->callback([&] {
+    inv.cmd = "plugins." + action;
+    inv.args["name"] = plugin;
+    inv.wait_for_plugin = plugin;
+    inv.wait_present = action != "unload";
   });
 
   auto* ev = app.add_subcommand("events", "Print events as they happen, until Ctrl-C");

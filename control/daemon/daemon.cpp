@@ -35,8 +35,8 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
   engine_ = std::make_unique<engine::Engine>(engine_options(config_));
   if (!engine_->fallback_reason().empty()) spdlog::warn("{}", engine_->fallback_reason());
   sessions_ = std::make_unique<control::SessionService>(*engine_, config_.media);
-  ctx_.reset(
-      new control::DaemonContext{config_, *engine_, *sessions_, 0, {}, {}, {}, {}, {}, {}, {}});
+  ctx_.reset(new control::DaemonContext{
+      config_, *engine_, *sessions_, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}});
   ctx_->started = control::SessionService::wall_now();
   ctx_->control_socket = config_.control.socket;
   auto access =
@@ -68,6 +68,7 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
                                                   ctx_->control_socket);
     ctx_->plugin_host = [this] { return plugins_->state(); };
   }
+  ctx_->publish = [this](const nlohmann::json& ev) { return control_->publish(ev); };
   sessions_->set_event_sink([this](const control::SessionEvent& ev) {
     if (ev.name == "media_timeout") spdlog::info("call {}: media timeout", ev.call_id);
     control_->publish(ev);

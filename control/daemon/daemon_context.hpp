@@ -32,6 +32,9 @@ struct DaemonContext {
   std::string control_socket;  // path
   // The plugin host's state for engine.info ({"state": "disabled"} when not supervised).
   std::function<nlohmann::json()> plugin_host;
+  nlohmann::json plugin_report = nlohmann::json::array();  // what the host last said it runs
+  // Sends an event to the control-socket clients subscribed to it; returns how many got it.
+  std::function<size_t(const nlohmann::json&)> publish;
 };
 
 }  // namespace rtpx::control

@@ -39,6 +39,7 @@ void ControlLink::connect() {
                         spdlog::info("connected to rtpxd at {}", path_);
                         send_subscription();
                         read();
+                        if (on_connect_) on_connect_();
                       });
 }
 
@@ -89,8 +90,10 @@ void ControlLink::request(const std::string& cmd, json args, Reply reply) {
     return;
   }
   const uint64_t id = next_id_++;
-  json req{{"id", id}, {"cmd", cmd}};
-  if (!args.is_null()) req["args"] = std::move(args);
+  // The control protocol is flat: the arguments sit next to "id" and "cmd".
+  json req = args.is_object() ? std::move(args) : json::object();
+  req["id"] = id;
+  req["cmd"] = cmd;
   pending_.emplace(id, std::move(reply));
   send_line(req.dump());
 }
@@ -108,7 +111,7 @@ void ControlLink::send_subscription() {
   pending_.emplace(id, [](bool ok, const json& v) {
     if (!ok) spdlog::warn("rtpxd refused the event subscription: {}", v.dump());
   });
-  send_line(json{{"id", id}, {"cmd", "events.subscribe"}, {"args", {{"events", names}}}}.dump());
+  send_line(json{{"id", id}, {"cmd", "events.subscribe"}, {"events", names}}.dump());
 }
 
 void ControlLink::send_line(std::string line) {

@@ -33,6 +33,8 @@ class ControlLink {
   // Adds an event name to the subscription (sent now if connected, and after every reconnect).
   void subscribe(const std::string& event);
   void on_event(EventSink sink) { sink_ = std::move(sink); }
+  // Called after every (re)connection, once the subscription is sent.
+  void on_connect(std::function<void()> fn) { on_connect_ = std::move(fn); }
   bool connected() const noexcept { return connected_; }
   uint64_t connects() const noexcept { return connects_; }
 
@@ -54,6 +56,7 @@ class ControlLink {
   std::map<uint64_t, Reply> pending_;
   std::set<std::string> events_;
   EventSink sink_;
+  std::function<void()> on_connect_;
   uint64_t next_id_ = 1;
   uint64_t connects_ = 0;
   int backoff_ms_ = 100;

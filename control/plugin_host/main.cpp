@@ -40,6 +40,15 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   rtpx::plugins::ControlLink link(io, cfg.control_socket);
   rtpx::plugins::PluginHost host(io, link, cfg.search_path);
+  host.set_spec_source([&](const std::string& name) {
+    try {  // the file as it is now, so a reload picks up a changed table
+      for (auto& spec : rtpx::plugins::load_host_config(config_path).plugins)
+        if (spec.name == name) return spec;
+    } catch (const std::exception& e) {
+      spdlog::warn("rereading {}: {}", config_path, e.what());
+    }
+    return rtpx::plugins::PluginSpec{name, nlohmann::json::object()};
+  });
   const size_t n = host.load(cfg.plugins);
   spdlog::info("rtpx-plugins: {} of {} plugin(s) loaded, rtpxd at {}", n, cfg.plugins.size(),
                cfg.control_socket);

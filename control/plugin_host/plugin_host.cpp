@@ -167,8 +167,11 @@ struct HostApi {
 
 PluginHost::PluginHost(asio::io_context& io, ControlLink& link, std::vector<std::string> path)
     : io_(io), link_(link), search_path_(std::move(path)) {
+  link_.subscribe("plugin_command");
+  link_.on_connect([this] { report(); });
   link_.on_event([this](const json& ev) {
     const std::string name = ev.value("event", "");
+    if (name == "plugin_command") return command(ev);
     const std::string body = ev.dump();
     for (auto& s : slots_)
       for (const auto& sub : s->subscriptions)
@@ -222,17 +225,67 @@ void PluginHost::start() {
   }
 }
 
+void PluginHost::destroy(std::unique_ptr<PluginSlot> s) {
+  if (s->started) s->plugin.descriptor->stop(s->state);
+  for (auto& [id, t] : s->timers) t->cancel();
+  s->timers.clear();
+  std::erase_if(services(), [&](const auto& kv) { return kv.second.owner == s.get(); });
+  s->plugin.descriptor->destroy(s->state);
+  spdlog::info("plugin {} unloaded", s->name);
+}
+
 void PluginHost::stop() {
   while (!slots_.empty()) {
     std::unique_ptr<PluginSlot> s = std::move(slots_.back());
     slots_.pop_back();
-    if (s->started) s->plugin.descriptor->stop(s->state);
-    for (auto& [id, t] : s->timers) t->cancel();
-    s->timers.clear();
-    std::erase_if(services(), [&](const auto& kv) { return kv.second.owner == s.get(); });
-    s->plugin.descriptor->destroy(s->state);
-    spdlog::info("plugin {} unloaded", s->name);
+    destroy(std::move(s));
   }
+}
+
+bool PluginHost::unload(const std::string& name) {
+  for (auto it = slots_.begin(); it != slots_.end(); ++it) {
+    if ((*it)->name != name) continue;
+    std::unique_ptr<PluginSlot> s = std::move(*it);
+    slots_.erase(it);
+    destroy(std::move(s));
+    return true;
+  }
+  return false;
+}
+
+void PluginHost::command(const json& ev) {
+  const std::string op = ev.value("op", "");
+  const std::string name = ev.value("name", "");
+  spdlog::info("rtpxd asks to {} plugin {}", op, name);
+  if (op == "unload" || op == "reload") {
+    if (!unload(name)) spdlog::warn("plugin {} is not loaded", name);
+  }
+  if (op == "load" || op == "reload") {
+    bool present = false;
+    for (const auto& s : slots_) present = present || s->name == name;
+    if (present) {
+      spdlog::warn("plugin {} is already loaded", name);
+    } else {
+      load({spec_for_ ? spec_for_(name) : PluginSpec{name, json::object()}});
+      start();
+    }
+  }
+  report();
+}
+
+void PluginHost::report() {
+  json list = json::array();
+  for (const auto& s : slots_) {
+    list.push_back({{"name", s->name},
+                    {"version", s->plugin.descriptor->version},
+                    {"description",
+                     s->plugin.descriptor->description ? s->plugin.descriptor->description : ""},
+                    {"file", s->plugin.path},
+                    {"state", s->started ? "running" : "initialised"}});
+  }
+  link_.request("plugins.report", json{{"plugins", std::move(list)}}, [](bool ok, const json& v) {
+    if (!ok) spdlog::warn("rtpxd refused the plugin report: {}", v.dump());
+  });
 }
 
 std::vector<std::string> PluginHost::loaded() const {

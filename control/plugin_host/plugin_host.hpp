@@ -4,6 +4,7 @@
 // events through ControlLink, timers, and the service registry shared by all plugins.
 
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,12 +35,23 @@ class PluginHost {
   void stop();
   std::vector<std::string> loaded() const;
 
+  // Run-time changes, asked by rtpxd (rtpx plugin load|unload|reload): `spec_for` gives the
+  // plugin's current config (the file is read again).
+  using SpecSource = std::function<PluginSpec(const std::string& name)>;
+  void set_spec_source(SpecSource s) { spec_for_ = std::move(s); }
+  bool unload(const std::string& name);
+  // Tells rtpxd what runs (plugins.report).
+  void report();
+
  private:
   friend struct HostApi;
   boost::asio::io_context& io_;
   ControlLink& link_;
   std::vector<std::string> search_path_;
   std::vector<std::unique_ptr<PluginSlot>> slots_;
+  SpecSource spec_for_;
+  void command(const nlohmann::json& ev);
+  void destroy(std::unique_ptr<PluginSlot> s);
 };
 
 }  // namespace rtpx::plugins

@@ -185,6 +185,19 @@ void ControlServer::accept() {
   });
 }
 
+size_t ControlServer::publish(const json& event) {
+  const std::string name = event.value("event", "");
+  const std::string line = event.dump();
+  const auto connections = connections_;  // send() may disconnect a client that stopped reading
+  size_t n = 0;
+  for (const auto& c : connections) {
+    if (!c->wants(name)) continue;
+    c->send(line);
+    ++n;
+  }
+  return n;
+}
+
 void ControlServer::publish(const SessionEvent& ev) {
   std::string line = to_json(ev).dump();
   // A copy: send() may disconnect a client that stopped reading, which erases it from the set.

@@ -32,6 +32,8 @@ class ControlServer {
   ~ControlServer();
 
   void publish(const SessionEvent& ev);
+  // Any event object ({"event": name, ...}); returns how many subscribers it went to.
+  size_t publish(const nlohmann::json& event);
   size_t connections() const noexcept { return connections_.size(); }
 
  private:

@@ -124,8 +124,8 @@ Result<json> cmd_info(DaemonContext& ctx, const json&) {
 Result<json> cmd_subscribe(DaemonContext&, const json& req) {
   auto events = get_string_list(req, "events");
   if (!events) return events.error();
-  static constexpr std::array<std::string_view, 3> kKnown{"session_created", "session_deleted",
-                                                          "media_timeout"};
+  static constexpr std::array<std::string_view, 4> kKnown{"session_created", "session_deleted",
+                                                          "media_timeout", "plugin_command"};
   json names = json::array();
   for (const std::string& e : *events) {
     bool known = false;
@@ -134,11 +134,44 @@ Result<json> cmd_subscribe(DaemonContext&, const json& req) {
     names.push_back(e);
   }
   if (events->empty())
-    for (auto k : kKnown) names.push_back(k);
+    for (auto k : kKnown)
+      if (k != "plugin_command") names.push_back(k);  // only the plugin host asks for that one
   return json{{"subscribed", std::move(names)}};
 }
 
-constexpr std::array<JsonCommand, 8> kCommands{{
+// The plugin host tells rtpxd what it runs; rtpx asks rtpxd, and rtpxd passes load/unload/reload
+// on to the host as a plugin_command event (the host is a client, rtpxd never waits on it).
+Result<json> cmd_plugins_report(DaemonContext& ctx, const json& req) {
+  auto it = req.find("plugins");
+  if (it == req.end() || !it->is_array()) return bad_field("plugins", "plugins must be a list");
+  ctx.plugin_report = *it;
+  return json::object();
+}
+
+Result<json> cmd_plugins_list(DaemonContext& ctx, const json&) {
+  return json{{"host", ctx.plugin_host ? ctx.plugin_host() : json{{"state", "disabled"}}},
+              {"plugins", ctx.plugin_report.is_array() ? ctx.plugin_report : json::array()}};
+}
+
+Result<json> plugin_command(DaemonContext& ctx, const json& req, const char* op) {
+  auto name = get_string(req, "name", true);
+  if (!name) return name.error();
+  const size_t hosts =
+      ctx.publish ? ctx.publish(json{{"event", "plugin_command"}, {"op", op}, {"name", *name}}) : 0;
+  if (hosts == 0) return Error{ErrorCode::not_found, "", "no plugin host is connected"};
+  return json{{"queued", true}, {"op", op}, {"name", *name}};
+}
+Result<json> cmd_plugin_load(DaemonContext& ctx, const json& req) {
+  return plugin_command(ctx, req, "load");
+}
+Result<json> cmd_plugin_unload(DaemonContext& ctx, const json& req) {
+  return plugin_command(ctx, req, "unload");
+}
+Result<json> cmd_plugin_reload(DaemonContext& ctx, const json& req) {
+  return plugin_command(ctx, req, "reload");
+}
+
+constexpr std::array<JsonCommand, 13> kCommands{{
     {"session.offer", &cmd_offer, "offer SDP from from_tag; returns SDP for the answerer"},
     {"session.answer", &cmd_answer, "answer SDP from to_tag; returns SDP for the offerer"},
     {"session.delete", &cmd_delete, "delete a call; returns its final counters"},
@@ -147,6 +180,11 @@ constexpr std::array<JsonCommand, 8> kCommands{{
     {"stats", &cmd_stats, "global counters"},
     {"engine.info", &cmd_info, "version, backend, shards, ports, listeners"},
     {"events.subscribe", &cmd_subscribe, "stream events on this connection"},
+    {"plugins.report", &cmd_plugins_report, "the plugin host reports the plugins it runs"},
+    {"plugins.list", &cmd_plugins_list, "the plugin host's state and its plugins"},
+    {"plugins.load", &cmd_plugin_load, "ask the plugin host to load a plugin"},
+    {"plugins.unload", &cmd_plugin_unload, "ask the plugin host to unload a plugin"},
+    {"plugins.reload", &cmd_plugin_reload, "ask the plugin host to reload a plugin"},
 }};
 
 }  // namespace

@@ -30,7 +30,8 @@ struct World {
     o.io.pool_packets = 64;
     engine = std::make_unique<engine::Engine>(o);
     sessions = std::make_unique<control::SessionService>(*engine, cfg.media);
-    ctx.reset(new control::DaemonContext{cfg, *engine, *sessions, 0, {}, {}, {}, {}, {}, {}, {}});
+    ctx.reset(
+        new control::DaemonContext{cfg, *engine, *sessions, 0, {}, {}, {}, {}, {}, {}, {}, {}, {}});
   }
 };
 

@@ -111,5 +111,58 @@ TEST(PluginIsolation, BlockedPluginDoesNotSlowRtpxd) {
   ::unlink(cfg.c_str());
 }
 
+// `rtpx` output for args (stdout + stderr).
+std::string cli(DaemonProcess& d, const std::string& args, int* status) {
+  const std::string cmd =
+      std::string(RTPX_CLI_PATH) + " --socket " + d.socket_path() + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[1024];
+  while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  *status = ::pclose(p);
+  return out;
+}
+
+TEST(PluginIsolation, PluginsAreListedAndUnloadedAndLoadedAtRunTime) {
+  const std::string cfg = "/tmp/rtpx-iso-" + std::to_string(::getpid()) + "-cli.toml";
+  std::ofstream(cfg) << "[plugins]\nsupervise = true\nhost_binary = \"" << RTPX_PLUGINS_PATH
+                     << "\"\nload = [\"example\"]\npath = [\"" << EXAMPLE_DIR << "\"]\n";
+  DaemonProcess d{args_for(cfg, 0)};
+  int status = 0;
+  std::string out;
+  for (int i = 0; i < 100 && out.find("example") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    out = cli(d, "plugins", &status);
+  }
+  EXPECT_NE(out.find("plugin host: running"), std::string::npos) << out;
+  EXPECT_NE(out.find("example"), std::string::npos) << out;
+  EXPECT_NE(out.find("1.0.0"), std::string::npos) << out;
+
+  out = cli(d, "plugin unload example", &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("no plugins running"), std::string::npos) << out;
+  out = cli(d, "plugin load example", &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find("example"), std::string::npos) << out;
+  out = cli(d, "plugin reload example", &status);
+  EXPECT_EQ(status, 0) << out;
+  // A plugin the host cannot find: the host stays up and says so; rtpx reports the timeout.
+  out = cli(d, "plugin load nonexistent", &status);
+  EXPECT_NE(status, 0) << out;
+  EXPECT_NE(out.find("did not load nonexistent"), std::string::npos) << out;
+  EXPECT_EQ(d.stop(), 0);
+  ::unlink(cfg.c_str());
+}
+
+TEST(PluginIsolation, PluginCommandsNeedAHost) {
+  DaemonProcess d{DaemonArgs{}};
+  int status = 0;
+  const std::string out = cli(d, "plugin load example", &status);
+  EXPECT_NE(status, 0);
+  EXPECT_NE(out.find("no plugin host is connected"), std::string::npos) << out;
+  EXPECT_NE(cli(d, "plugins", &status).find("plugin host: disabled"), std::string::npos);
+  EXPECT_EQ(d.stop(), 0);
+}
+
 }  // namespace
 }  // namespace rtpx::test
