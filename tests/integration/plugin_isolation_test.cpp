@@ -146,6 +146,23 @@ TEST(PluginIsolation, PluginsAreListedAndUnloadedAndLoadedAtRunTime) {
   EXPECT_NE(out.find("example"), std::string::npos) << out;
   out = cli(d, "plugin reload example", &status);
   EXPECT_EQ(status, 0) << out;
+
+  // SIGKILL the host: rtpxd starts a new one, which reports its plugins and takes commands again
+  // (its event subscription is renewed).
+  const int old_pid = host_state(d)["pid"].get<int>();
+  ::kill(old_pid, SIGKILL);
+  json s;
+  for (int i = 0; i < 100; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    s = host_state(d);
+    if (s["state"] == "running" && s["pid"].get<int>() != old_pid &&
+        cli(d, "plugins", &status).find("example") != std::string::npos)
+      break;
+  }
+  EXPECT_NE(s["pid"].get<int>(), old_pid) << s.dump();
+  EXPECT_GE(s["restarts"].get<int>(), 1) << s.dump();
+  out = cli(d, "plugin unload example", &status);
+  EXPECT_EQ(status, 0) << "the new host takes commands: " << out;
   // A plugin the host cannot find: the host stays up and says so; rtpx reports the timeout.
   out = cli(d, "plugin load nonexistent", &status);
   EXPECT_NE(status, 0) << out;
