@@ -29,6 +29,8 @@ struct PluginSlot {
     void* user;
   };
   std::vector<Subscription> subscriptions;
+  // Cleared when the plugin is unloaded: replies still in flight must not call into its code.
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
 };
 
 namespace {
@@ -52,6 +54,18 @@ rtpx_host* handle(PluginSlot* s) {
 std::string text(rtpx_str s) {
   return s.ptr ? std::string(s.ptr, s.len) : std::string{};
 }
+
+// A reply owed to a plugin, delivered only while that plugin is loaded. Used as the `user` of a
+// trampoline reply function when another plugin's service answers (exactly once, maybe later).
+struct PendingReply {
+  std::weak_ptr<bool> alive;
+  rtpx_reply_fn fn;
+  void* user;
+  static void deliver(void* self, int ok, rtpx_str json) {
+    std::unique_ptr<PendingReply> p(static_cast<PendingReply*>(self));
+    if (auto a = p->alive.lock(); a && *a) p->fn(p->user, ok, json);
+  }
+};
 
 }  // namespace
 
@@ -90,7 +104,10 @@ struct HostApi {
       a = json::parse(text(args), nullptr, false);
       if (a.is_discarded()) return RTPX_ERR_INVALID;
     }
-    slot(h).host->link_.request(cmd, std::move(a), [reply, user](bool ok, const json& v) {
+    std::weak_ptr<bool> alive = slot(h).alive;
+    slot(h).host->link_.request(cmd, std::move(a), [alive, reply, user](bool ok, const json& v) {
+      auto a2 = alive.lock();
+      if (!a2 || !*a2) return;  // the plugin was unloaded meanwhile
       const std::string body = v.dump();
       reply(user, ok ? 1 : 0, {body.data(), body.size()});
     });
@@ -140,12 +157,13 @@ struct HostApi {
     return services().emplace(name, Service{&slot(h), fn, user}).second ? RTPX_OK : RTPX_ERR_EXISTS;
   }
 
-  static rtpx_status service_call(rtpx_host*, const char* name, rtpx_str request,
+  static rtpx_status service_call(rtpx_host* h, const char* name, rtpx_str request,
                                   rtpx_reply_fn reply, void* user) {
     if (name == nullptr || reply == nullptr) return RTPX_ERR_INVALID;
     auto it = services().find(name);
     if (it == services().end()) return RTPX_ERR_NOT_FOUND;
-    it->second.fn(it->second.user, request, reply, user);
+    auto* pending = new PendingReply{slot(h).alive, reply, user};
+    it->second.fn(it->second.user, request, &PendingReply::deliver, pending);
     return RTPX_OK;
   }
 
@@ -226,6 +244,7 @@ void PluginHost::start() {
 }
 
 void PluginHost::destroy(std::unique_ptr<PluginSlot> s) {
+  *s->alive = false;
   if (s->started) s->plugin.descriptor->stop(s->state);
   for (auto& [id, t] : s->timers) t->cancel();
   s->timers.clear();
