@@ -227,4 +227,9 @@ net::SockAddr rtcp_address(const std::string& text, size_t i) {
   return a;
 }
 
+std::string ng_str(const ng::Value& v, const char* key) {
+  const ng::Value* f = v.find(key);
+  return f && f->is_string() ? f->as_string() : "<missing " + std::string(key) + ">";
+}
+
 }  // namespace rtpx::test

@@ -75,6 +75,9 @@ class Phone {
   net::SockAddr local_;
 };
 
+// A string field of an ng reply, or "<missing KEY>" (so a failed expectation says what was absent).
+std::string ng_str(const ng::Value& v, const char* key);
+
 // A 172-byte PCMU RTP packet with a payload derived from seq (so corruption shows).
 std::vector<uint8_t> rtp_packet(uint32_t ssrc, uint16_t seq, uint8_t pt = 0);
 // A minimal RTCP receiver report (8 bytes).

@@ -14,11 +14,6 @@ namespace {
 using ng::Dict;
 using ng::Value;
 
-std::string str(const Value& v, const char* key) {
-  const Value* f = v.find(key);
-  return f && f->is_string() ? f->as_string() : "<missing " + std::string(key) + ">";
-}
-
 class DualStackRelayTest : public ::testing::TestWithParam<std::string> {
  protected:
   DualStackRelayTest() : d_(args()) {}
@@ -39,15 +34,15 @@ class DualStackRelayTest : public ::testing::TestWithParam<std::string> {
                          {"from-tag", "a"},
                          {"sdp", audio_sdp_for(offerer)},
                          {"address family", family}});
-    EXPECT_EQ(str(o, "result"), "ok") << str(o, "error-reason");
-    EXPECT_EQ(o.find("warning"), nullptr) << str(o, "warning");
+    EXPECT_EQ(ng_str(o, "result"), "ok") << ng_str(o, "error-reason");
+    EXPECT_EQ(o.find("warning"), nullptr) << ng_str(o, "warning");
     Value a = d_.ng(Dict{{"command", "answer"},
                          {"call-id", id},
                          {"from-tag", "a"},
                          {"to-tag", "b"},
                          {"sdp", audio_sdp_for(answerer)}});
-    EXPECT_EQ(str(a, "result"), "ok") << str(a, "error-reason");
-    return {media_address(str(a, "sdp")), media_address(str(o, "sdp"))};
+    EXPECT_EQ(ng_str(a, "result"), "ok") << ng_str(a, "error-reason");
+    return {media_address(ng_str(a, "sdp")), media_address(ng_str(o, "sdp"))};
   }
 
   // Both ways, in order and intact; media reaches each phone from the port it sends to.
@@ -96,7 +91,7 @@ TEST_P(DualStackRelayTest, Ipv4OffererToIpv6Answerer) {
   EXPECT_EQ(v6_dst.family(), AF_INET6);
   relay_both_ways(v4_, v4_dst, v6_, v6_dst);
   Value del = d_.ng(Dict{{"command", "delete"}, {"call-id", "d2"}, {"from-tag", "a"}});
-  EXPECT_EQ(str(del, "result"), "ok");
+  EXPECT_EQ(ng_str(del, "result"), "ok");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DualStackRelayTest, ::testing::Values("epoll", "io_uring"),

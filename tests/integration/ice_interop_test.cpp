@@ -18,11 +18,6 @@ namespace {
 using ng::Dict;
 using ng::Value;
 
-std::string str(const Value& v, const char* key) {
-  const Value* f = v.find(key);
-  return f && f->is_string() ? f->as_string() : "<missing " + std::string(key) + ">";
-}
-
 TEST(IceInterop, RtpengineCompletesIceAgainstRtpxdAndMediaFlows) {
   auto bin = RtpengineProcess::find_binary();
   ASSERT_TRUE(bin) << "rtpengine is not installed (tools/setup installs rtpengine-daemon)";
@@ -36,31 +31,31 @@ TEST(IceInterop, RtpengineCompletesIceAgainstRtpxdAndMediaFlows) {
                            {"from-tag", "a"},
                            {"sdp", audio_sdp(a.port())},
                            {"ICE", "force"}});
-  ASSERT_EQ(str(o1, "result"), "ok") << str(o1, "error-reason");
-  ASSERT_NE(str(o1, "sdp").find("a=ice-lite"), std::string::npos);
+  ASSERT_EQ(ng_str(o1, "result"), "ok") << ng_str(o1, "error-reason");
+  ASSERT_NE(ng_str(o1, "sdp").find("a=ice-lite"), std::string::npos);
   // rtpengine takes rtpxd's SDP as its offer, hands B a plain one, and answers rtpxd with ICE.
   Value o2 = rtpengine.ng(Dict{{"command", "offer"},
                                {"call-id", "ice1"},
                                {"from-tag", "x"},
-                               {"sdp", str(o1, "sdp")},
+                               {"sdp", ng_str(o1, "sdp")},
                                {"ICE", "remove"}});
-  ASSERT_EQ(str(o2, "result"), "ok") << str(o2, "error-reason");
+  ASSERT_EQ(ng_str(o2, "result"), "ok") << ng_str(o2, "error-reason");
   Value a2 = rtpengine.ng(Dict{{"command", "answer"},
                                {"call-id", "ice1"},
                                {"from-tag", "x"},
                                {"to-tag", "b"},
                                {"sdp", audio_sdp(b.port())}});
-  ASSERT_EQ(str(a2, "result"), "ok") << str(a2, "error-reason");
-  ASSERT_NE(str(a2, "sdp").find("a=ice-ufrag:"), std::string::npos) << str(a2, "sdp");
+  ASSERT_EQ(ng_str(a2, "result"), "ok") << ng_str(a2, "error-reason");
+  ASSERT_NE(ng_str(a2, "sdp").find("a=ice-ufrag:"), std::string::npos) << ng_str(a2, "sdp");
   Value a1 = rtpxd.ng(Dict{{"command", "answer"},
                            {"call-id", "ice1"},
                            {"from-tag", "a"},
                            {"to-tag", "y"},
-                           {"sdp", str(a2, "sdp")}});
-  ASSERT_EQ(str(a1, "result"), "ok") << str(a1, "error-reason");
+                           {"sdp", ng_str(a2, "sdp")}});
+  ASSERT_EQ(ng_str(a1, "result"), "ok") << ng_str(a1, "error-reason");
 
-  const net::SockAddr to_rtpxd = media_address(str(a1, "sdp"));
-  const net::SockAddr to_rtpengine = media_address(str(o2, "sdp"));
+  const net::SockAddr to_rtpxd = media_address(ng_str(a1, "sdp"));
+  const net::SockAddr to_rtpengine = media_address(ng_str(o2, "sdp"));
   size_t at_b = 0, at_a = 0;
   for (uint16_t seq = 0; seq < 100; ++seq) {
     a.send_to(to_rtpxd, rtp_packet(0x1111, seq));

@@ -17,11 +17,6 @@ using ng::Dict;
 using ng::List;
 using ng::Value;
 
-std::string str(const Value& v, const char* key) {
-  const Value* f = v.find(key);
-  return f && f->is_string() ? f->as_string() : "<missing " + std::string(key) + ">";
-}
-
 class NgTest : public ::testing::Test {
  protected:
   void TearDown() override { EXPECT_EQ(d_.stop(), 0) << "rtpxd did not exit cleanly"; }
@@ -47,15 +42,15 @@ class NgTest : public ::testing::Test {
 
 TEST_F(NgTest, PingPong) {
   Value r = d_.ng(Dict{{"command", "ping"}});
-  EXPECT_EQ(str(r, "result"), "pong");
+  EXPECT_EQ(ng_str(r, "result"), "pong");
   // The wire form is exactly rtpengine's.
   EXPECT_EQ(d_.ng_raw("5323_1 d7:command4:pinge"), "5323_1 d6:result4:ponge");
 }
 
 TEST_F(NgTest, OfferAnswerRewriteSdpAndRelay) {
   Value o = offer("ng1", alice_.port(), List{"origin", "session-connection"});
-  ASSERT_EQ(str(o, "result"), "ok");
-  const std::string sdp_b = str(o, "sdp");
+  ASSERT_EQ(ng_str(o, "result"), "ok");
+  const std::string sdp_b = ng_str(o, "sdp");
   EXPECT_NE(sdp_b.find("o=- 1545997027 1 IN IP4 127.0.0.1\r\n"), std::string::npos) << sdp_b;
   EXPECT_EQ(sdp_b.find("192.0.2.55"), std::string::npos);
   EXPECT_NE(sdp_b.find("c=IN IP4 127.0.0.1\r\n"), std::string::npos);
@@ -64,8 +59,8 @@ TEST_F(NgTest, OfferAnswerRewriteSdpAndRelay) {
   EXPECT_NE(sdp_b.find("a=rtpmap:101 telephone-event/8000\r\n"), std::string::npos);
 
   Value a = answer("ng1", bob_.port());
-  ASSERT_EQ(str(a, "result"), "ok");
-  const net::SockAddr alice_dst = media_address(str(a, "sdp"));
+  ASSERT_EQ(ng_str(a, "result"), "ok");
+  const net::SockAddr alice_dst = media_address(ng_str(a, "sdp"));
   const net::SockAddr bob_dst = media_address(sdp_b);
   for (uint16_t i = 0; i < 10; ++i) alice_.send_to(alice_dst, rtp_packet(1, i));
   for (uint16_t i = 0; i < 10; ++i) bob_.send_to(bob_dst, rtp_packet(2, i));
@@ -74,7 +69,7 @@ TEST_F(NgTest, OfferAnswerRewriteSdpAndRelay) {
 
   // query: rtpengine's shape (tags -> medias -> streams, totals).
   Value q = d_.ng(Dict{{"command", "query"}, {"call-id", "ng1"}});
-  ASSERT_EQ(str(q, "result"), "ok");
+  ASSERT_EQ(ng_str(q, "result"), "ok");
   ASSERT_NE(q.find("created"), nullptr);
   ASSERT_NE(q.find("last signal"), nullptr);
   const Value* tags = q.find("tags");
@@ -82,8 +77,8 @@ TEST_F(NgTest, OfferAnswerRewriteSdpAndRelay) {
   const Value* ft = tags->find("ft");
   ASSERT_TRUE(ft && ft->find("medias"));
   const Value& media = ft->find("medias")->as_list().at(0);
-  EXPECT_EQ(str(media, "type"), "audio");
-  EXPECT_EQ(str(media, "protocol"), "RTP/AVP");
+  EXPECT_EQ(ng_str(media, "type"), "audio");
+  EXPECT_EQ(ng_str(media, "protocol"), "RTP/AVP");
   const Value& stream = media.find("streams")->as_list().at(0);
   EXPECT_EQ(stream.find("stats")->find("packets")->as_int(), 10);
   EXPECT_EQ(stream.find("stats")->find("bytes")->as_int(), 1720);
@@ -96,7 +91,7 @@ TEST_F(NgTest, OfferAnswerRewriteSdpAndRelay) {
   EXPECT_EQ(l.find("calls")->as_list()[0].as_string(), "ng1");
 
   Value del = d_.ng(Dict{{"command", "delete"}, {"call-id", "ng1"}, {"from-tag", "ft"}});
-  EXPECT_EQ(str(del, "result"), "ok");
+  EXPECT_EQ(ng_str(del, "result"), "ok");
   EXPECT_EQ(del.find("totals")->find("RTP")->find("packets")->as_int(), 20);
   EXPECT_TRUE(d_.ng(Dict{{"command", "list"}}).find("calls")->as_list().empty());
 }
@@ -107,30 +102,30 @@ TEST_F(NgTest, ErrorsLikeRtpengine) {
                        {"from-tag", "x"},
                        {"to-tag", "y"},
                        {"sdp", audio_sdp(4000)}});
-  EXPECT_EQ(str(r, "result"), "error");
-  EXPECT_EQ(str(r, "error-reason"), "Unknown call-id");
+  EXPECT_EQ(ng_str(r, "result"), "error");
+  EXPECT_EQ(ng_str(r, "error-reason"), "Unknown call-id");
 
   r = d_.ng(Dict{{"command", "delete"}, {"call-id", "nope"}});
-  EXPECT_EQ(str(r, "result"), "ok");
-  EXPECT_EQ(str(r, "warning"), "Call-ID not found or tags didn't match");
+  EXPECT_EQ(ng_str(r, "result"), "ok");
+  EXPECT_EQ(ng_str(r, "warning"), "Call-ID not found or tags didn't match");
   r = d_.ng(Dict{{"command", "delete"}, {"call-id", "nope"}, {"flags", List{"fatal"}}});
-  EXPECT_EQ(str(r, "result"), "error");
+  EXPECT_EQ(ng_str(r, "result"), "error");
 
   r = d_.ng(Dict{{"command", "offer"}, {"from-tag", "x"}, {"sdp", audio_sdp(4000)}});
-  EXPECT_EQ(str(r, "error-reason"), "No call-id in message");
+  EXPECT_EQ(ng_str(r, "error-reason"), "No call-id in message");
   r = d_.ng(Dict{{"command", "offer"}, {"call-id", int64_t{5}}, {"from-tag", "x"}, {"sdp", "v=0"}});
-  EXPECT_NE(str(r, "error-reason").find("call-id"), std::string::npos);
+  EXPECT_NE(ng_str(r, "error-reason").find("call-id"), std::string::npos);
   r = d_.ng(Dict{{"command", "offer"}, {"call-id", "c"}, {"from-tag", "x"}, {"sdp", "garbage"}});
-  EXPECT_EQ(str(r, "result"), "error");
-  EXPECT_NE(str(r, "error-reason").find("Failed to parse SDP"), std::string::npos);
+  EXPECT_EQ(ng_str(r, "result"), "error");
+  EXPECT_NE(ng_str(r, "error-reason").find("Failed to parse SDP"), std::string::npos);
   r = d_.ng(Dict{{"command", "frobnicate"}});
-  EXPECT_EQ(str(r, "error-reason"), "Unrecognized command");
+  EXPECT_EQ(ng_str(r, "error-reason"), "Unrecognized command");
   r = d_.ng(Dict{{"command", "offer"},
                  {"call-id", "c"},
                  {"from-tag", "x"},
                  {"sdp", audio_sdp(4000)},
                  {"flags", "trust-address"}});
-  EXPECT_NE(str(r, "error-reason").find("'flags'"), std::string::npos);
+  EXPECT_NE(ng_str(r, "error-reason").find("'flags'"), std::string::npos);
 
   // Undecodable bencode: answered, not crashed.
   std::string raw = d_.ng_raw("c9 d7:command4:pi");
@@ -138,7 +133,7 @@ TEST_F(NgTest, ErrorsLikeRtpengine) {
   // No cookie at all: nothing to answer.
   EXPECT_EQ(d_.ng_raw("nocookie", 300), "");
   // Still alive and nothing leaked.
-  EXPECT_EQ(str(d_.ng(Dict{{"command", "ping"}}), "result"), "pong");
+  EXPECT_EQ(ng_str(d_.ng(Dict{{"command", "ping"}}), "result"), "pong");
   EXPECT_TRUE(d_.ng(Dict{{"command", "list"}}).find("calls")->as_list().empty());
 }
 
@@ -148,9 +143,9 @@ TEST_F(NgTest, UnknownFlagsAreAcceptedWithAWarning) {
                        {"from-tag", "ft"},
                        {"sdp", audio_sdp(alice_.port())},
                        {"flags", List{"trust-address", "frobnicate"}}});
-  EXPECT_EQ(str(r, "result"), "ok");
-  EXPECT_NE(str(r, "warning").find("frobnicate"), std::string::npos);
-  EXPECT_EQ(str(r, "warning").find("trust-address"), std::string::npos);
+  EXPECT_EQ(ng_str(r, "result"), "ok");
+  EXPECT_NE(ng_str(r, "warning").find("frobnicate"), std::string::npos);
+  EXPECT_EQ(ng_str(r, "warning").find("trust-address"), std::string::npos);
 }
 
 TEST_F(NgTest, RetransmissionGetsTheCachedReplyAndRunsOnce) {
@@ -184,12 +179,12 @@ TEST_F(NgTest, KamailioKeysAreUnderstoodAndWrongTypesNameTheKey) {
                        {"address family", "IP4"},
                        {"flags", List{"trust-address", "symmetric", "record-call"}},
                        {"codec", Dict{{"strip", List{"all"}}}}});
-  ASSERT_EQ(str(r, "result"), "ok") << str(r, "error-reason");
-  const std::string sdp = str(r, "sdp");
+  ASSERT_EQ(ng_str(r, "result"), "ok") << ng_str(r, "error-reason");
+  const std::string sdp = ng_str(r, "sdp");
   EXPECT_NE(sdp.find("o=- 1545997027 1 IN IP4 127.0.0.1\r\n"), std::string::npos) << sdp;
   EXPECT_EQ(sdp.find("a=rtcp-mux"), std::string::npos) << "demux: not offered onwards";
-  EXPECT_NE(str(r, "warning").find("record-call"), std::string::npos);
-  EXPECT_NE(str(r, "warning").find("codec"), std::string::npos);
+  EXPECT_NE(ng_str(r, "warning").find("record-call"), std::string::npos);
+  EXPECT_NE(ng_str(r, "warning").find("codec"), std::string::npos);
 
   const std::pair<const char*, Value> wrong[] = {{"ICE", List{"remove"}},
                                                  {"rtcp-mux", "demux"},
@@ -207,17 +202,17 @@ TEST_F(NgTest, KamailioKeysAreUnderstoodAndWrongTypesNameTheKey) {
              {"sdp", audio_sdp(alice_.port())}};
     req.emplace_back(key, value);
     Value e = d_.ng(req);
-    EXPECT_EQ(str(e, "result"), "error") << key;
-    EXPECT_NE(str(e, "error-reason").find(std::string("'") + key + "'"), std::string::npos)
-        << key << ": " << str(e, "error-reason");
+    EXPECT_EQ(ng_str(e, "result"), "error") << key;
+    EXPECT_NE(ng_str(e, "error-reason").find(std::string("'") + key + "'"), std::string::npos)
+        << key << ": " << ng_str(e, "error-reason");
   }
   Value srtp = d_.ng(Dict{{"command", "offer"},
                           {"call-id", "k3"},
                           {"from-tag", "ft"},
                           {"sdp", audio_sdp(alice_.port())},
                           {"transport-protocol", "RTP/SAVP"}});
-  EXPECT_EQ(str(srtp, "result"), "error");
-  EXPECT_NE(str(srtp, "error-reason").find("not supported"), std::string::npos);
+  EXPECT_EQ(ng_str(srtp, "result"), "error");
+  EXPECT_NE(ng_str(srtp, "error-reason").find("not supported"), std::string::npos);
   // Only the one good offer created a call.
   EXPECT_EQ(d_.ng(Dict{{"command", "list"}}).find("calls")->as_list().size(), 1u);
 }
@@ -225,25 +220,25 @@ TEST_F(NgTest, KamailioKeysAreUnderstoodAndWrongTypesNameTheKey) {
 TEST_F(NgTest, ReInviteKeepsPortsAndDoubleDeleteIsHarmless) {
   Value first = offer("ri", alice_.port());
   Value ans = answer("ri", bob_.port());
-  ASSERT_EQ(str(ans, "result"), "ok");
+  ASSERT_EQ(ng_str(ans, "result"), "ok");
   // The same offer again (a re-INVITE, here with a new address) keeps rtpxd's ports.
   Value again = d_.ng(Dict{{"command", "offer"},
                            {"call-id", "ri"},
                            {"from-tag", "ft"},
                            {"sdp", audio_sdp(alice_.port(), false, "192.0.2.66")}});
-  EXPECT_EQ(media_address(str(again, "sdp")).port(), media_address(str(first, "sdp")).port());
+  EXPECT_EQ(media_address(ng_str(again, "sdp")).port(), media_address(ng_str(first, "sdp")).port());
   Value ans2 = answer("ri", bob_.port());
-  EXPECT_EQ(media_address(str(ans2, "sdp")).port(), media_address(str(ans, "sdp")).port());
+  EXPECT_EQ(media_address(ng_str(ans2, "sdp")).port(), media_address(ng_str(ans, "sdp")).port());
   EXPECT_EQ(d_.control().request("stats")["ports"]["used"], 4);
 
   Value del = d_.ng(Dict{{"command", "delete"}, {"call-id", "ri"}, {"from-tag", "ft"}});
-  EXPECT_EQ(str(del, "result"), "ok");
+  EXPECT_EQ(ng_str(del, "result"), "ok");
   EXPECT_NE(del.find("totals"), nullptr);
   Value del2 = d_.ng(Dict{{"command", "delete"}, {"call-id", "ri"}, {"from-tag", "ft"}});
-  EXPECT_EQ(str(del2, "result"), "ok");
-  EXPECT_EQ(str(del2, "warning"), "Call-ID not found or tags didn't match");
+  EXPECT_EQ(ng_str(del2, "result"), "ok");
+  EXPECT_EQ(ng_str(del2, "warning"), "Call-ID not found or tags didn't match");
   Value q = d_.ng(Dict{{"command", "query"}, {"call-id", "ri"}});
-  EXPECT_EQ(str(q, "result"), "error");
+  EXPECT_EQ(ng_str(q, "result"), "error");
   EXPECT_EQ(d_.control().request("stats")["ports"]["used"], 0);
 }
 
