@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "control/cli/json_view.hpp"
 #include "control/cli/table.hpp"
 
 namespace rtpx::cli {
@@ -16,46 +17,6 @@ namespace {
 
 using nlohmann::json;
 using Align = Table::Align;
-
-// obj[key], or null when obj is not an object or has no such key (never throws).
-const json& field(const json& obj, std::string_view key) {
-  static const json kNull;
-  if (!obj.is_object()) return kNull;
-  auto it = obj.find(key);
-  return it == obj.end() ? kNull : *it;
-}
-
-std::string printf_text(const char* fmt, double a, double b = 0) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), fmt, a, b);
-  return buf;
-}
-
-// A counter: integers as they are, other numbers rounded, anything else "-".
-std::string count(const json& v) {
-  if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
-  if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
-  if (v.is_number_float()) return printf_text("%.0f", v.get<double>());
-  return "-";
-}
-
-// v when it is an array, else an empty one: for range-for over optional lists.
-const json& array_or_empty(const json& v) {
-  static const json kEmpty = json::array();
-  return v.is_array() ? v : kEmpty;
-}
-
-double number_or(const json& v, double fallback) {
-  return v.is_number() ? v.get<double>() : fallback;
-}
-
-// Strings unquoted, other scalars as JSON, absent "-".
-std::string text(const json& v) {
-  if (v.is_null()) return "-";
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_boolean()) return v.get<bool>() ? "yes" : "no";
-  return v.dump();
-}
 
 std::string bytes(const json& v) {
   return v.is_number() ? format_bytes(v.get<double>()) : "-";

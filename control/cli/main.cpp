@@ -1,6 +1,6 @@
 // rtpx: command-line client for rtpxd's control socket. Human-readable output by default,
 // --json for scripts. Exit status: 0 success, 1 error reply or usage error, 2 cannot talk to
-// rtpxd (connect failure, connection lost, timeout).
+// rtpxd (connect failure, connection lost, timeout) or cannot load a plugin it runs itself.
 
 #include <signal.h>
 
@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "control/cli/format.hpp"
+#include "control/cli/invocation.hpp"
+#include "control/cli/service_commands.hpp"
 #include "control/client/control_client.hpp"
 
 namespace {
@@ -25,30 +27,15 @@ using nlohmann::json;
 using rtpx::client::ControlClient;
 using rtpx::client::ControlError;
 
-constexpr int kExitError = 1;
-constexpr int kExitConnection = 2;
+using rtpx::cli::GlobalOptions;
+using rtpx::cli::Invocation;
+using rtpx::cli::kExitConnection;
+using rtpx::cli::kExitError;
 
 volatile std::sig_atomic_t g_stop = 0;
 void on_stop_signal(int) {
   g_stop = 1;
 }
-
-struct GlobalOptions {
-  std::string socket = ControlClient::kDefaultSocket;
-  bool json = false;
-  double timeout = 5.0;  // seconds; 0 waits forever
-};
-
-// One request and how to print its result; filled in by the chosen subcommand.
-struct Invocation {
-  std::string cmd;
-  json args = json::object();
-  std::function<std::string(const json& result, double now)> format;
-  bool events = false;  // after the request, print events until interrupted
-  // plugin load/unload/reload: the host acts asynchronously; wait until plugins.list shows it.
-  std::string wait_for_plugin;
-  bool wait_present = true;
-};
 
 double now_seconds() {
   using namespace std::chrono;
@@ -115,10 +102,12 @@ int wait_for_plugin(ControlClient& client, const GlobalOptions& g, const Invocat
 }
 
 int run(const GlobalOptions& g, const Invocation& inv) {
+  if (inv.local) return inv.local(g);
   ControlClient client;
-  client.set_timeout(g.timeout > 0
-                         ? std::chrono::milliseconds(static_cast<int64_t>(g.timeout * 1000))
-                         : ControlClient::kForever);
+  const double timeout =
+      g.timeout_given || inv.default_timeout <= 0 ? g.timeout : inv.default_timeout;
+  client.set_timeout(timeout > 0 ? std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000))
+                                 : ControlClient::kForever);
   try {
     client.connect(g.socket);
     json result = client.request(inv.cmd, inv.args);
@@ -147,9 +136,9 @@ int main(int argc, char** argv) {
       ->envname("RTPX_SOCKET")
       ->capture_default_str();
   app.add_flag("--json", g.json, "Print the raw result as JSON (events: one JSON line each)");
-  app.add_option("--timeout", g.timeout, "Seconds to wait for a reply (0: forever)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  auto* timeout = app.add_option("--timeout", g.timeout, "Seconds to wait for a reply (0: forever)")
+                      ->check(CLI::NonNegativeNumber)
+                      ->capture_default_str();
 
   Invocation inv;
   std::string call_id, from_tag;
@@ -222,10 +211,13 @@ int main(int argc, char** argv) {
     inv.events = true;
   });
 
+  rtpx::cli::add_service_commands(app, inv);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitError;
   }
+  g.timeout_given = timeout->count() > 0;
   return run(g, inv);
 }

@@ -17,6 +17,7 @@ enum class ErrorCode {
   no_ports,
   forbidden,
   not_supported,
+  timeout,
   internal
 };
 
@@ -38,6 +39,8 @@ inline const char* error_code_name(ErrorCode c) {
       return "forbidden";
     case ErrorCode::not_supported:
       return "not_supported";
+    case ErrorCode::timeout:
+      return "timeout";
     case ErrorCode::internal:
       return "internal";
   }

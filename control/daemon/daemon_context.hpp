@@ -14,6 +14,8 @@
 
 namespace rtpx::control {
 
+class PluginCalls;
+
 struct FrontEndCounters {
   uint64_t requests = 0;
   uint64_t errors = 0;
@@ -35,6 +37,8 @@ struct DaemonContext {
   nlohmann::json plugin_report = nlohmann::json::array();  // what the host last said it runs
   // Sends an event to the control-socket clients subscribed to it; returns how many got it.
   std::function<size_t(const nlohmann::json&)> publish;
+  // plugins.call requests waiting for the plugin host (set by the control server; may be null).
+  PluginCalls* plugin_calls = nullptr;
 };
 
 }  // namespace rtpx::control

@@ -1,5 +1,6 @@
 #include "control/plugin_host/plugin_host.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 
@@ -167,6 +168,16 @@ struct HostApi {
     return RTPX_OK;
   }
 
+  // Any thread: the slot's alive token is only read here, and only the loop clears it.
+  static rtpx_status post(rtpx_host* h, rtpx_timer_fn fn, void* user) {
+    if (fn == nullptr) return RTPX_ERR_INVALID;
+    std::weak_ptr<bool> alive = slot(h).alive;
+    asio::post(slot(h).host->io_, [alive, fn, user] {
+      if (auto a = alive.lock(); a && *a) fn(user);
+    });
+    return RTPX_OK;
+  }
+
   static const rtpx_host_api& table() {
     static const rtpx_host_api api = {sizeof(rtpx_host_api),
                                       RTPX_PLUGIN_ABI_MAJOR,
@@ -178,7 +189,8 @@ struct HostApi {
                                       &timer_start,
                                       &timer_cancel,
                                       &service_register,
-                                      &service_call};
+                                      &service_call,
+                                      &post};
     return api;
   }
 };
@@ -274,6 +286,7 @@ bool PluginHost::unload(const std::string& name) {
 
 void PluginHost::command(const json& ev) {
   const std::string op = ev.value("op", "");
+  if (op == "call") return answer_call(ev);
   const std::string name = ev.value("name", "");
   spdlog::info("rtpxd asks to {} plugin {}", op, name);
   if (op == "unload" || op == "reload") {
@@ -290,6 +303,64 @@ void PluginHost::command(const json& ev) {
     }
   }
   report();
+}
+
+namespace {
+
+// rtpxd's call in flight: freed when the service answers (exactly once, maybe later).
+struct PendingCall {
+  PluginHost::ServiceReply reply;
+  std::string service;
+  static void deliver(void* self, int ok, rtpx_str answer) {
+    std::unique_ptr<PendingCall> p(static_cast<PendingCall*>(self));
+    json value = answer.len == 0 ? json() : json::parse(text(answer), nullptr, false);
+    if (value.is_discarded()) {
+      ok = 0;
+      value = {{"code", "internal"},
+               {"message", "service '" + p->service + "' answered with invalid JSON"}};
+    }
+    p->reply(ok != 0, value);
+  }
+};
+
+std::string string_field(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+}  // namespace
+
+void PluginHost::call(const std::string& service, const json& request, ServiceReply reply) {
+  auto it = services().find(service);
+  if (it == services().end()) {
+    std::string known;
+    for (const auto& [name, s] : services()) known += (known.empty() ? "" : ", ") + name;
+    reply(false, {{"code", "not_found"},
+                  {"field", "service"},
+                  {"message", "no plugin offers service '" + service +
+                                  "' (services: " + (known.empty() ? "none" : known) + ")"}});
+    return;
+  }
+  const std::string body = request.is_null() ? "{}" : request.dump();
+  auto* pending = new PendingCall{std::move(reply), service};
+  it->second.fn(it->second.user, {body.data(), body.size()}, &PendingCall::deliver, pending);
+}
+
+// rtpxd's plugins.call: the answer goes back as plugins.reply {"call", "ok", "result"}.
+void PluginHost::answer_call(const json& ev) {
+  const json call = ev.value("call", json());
+  const std::string service = string_field(ev, "service");
+  spdlog::debug("rtpxd calls service {} (call {})", service, call.dump());
+  this->call(service, ev.value("request", json::object()), [this, call](bool ok, const json& v) {
+    link_.request("plugins.reply", json{{"call", call}, {"ok", ok}, {"result", v}},
+                  [call](bool sent, const json& e) {
+                    if (sent) return;
+                    // not_found: the asker left or gave up meanwhile, which is no fault.
+                    const bool gone = e.is_object() && e.value("code", json()) == "not_found";
+                    spdlog::log(gone ? spdlog::level::debug : spdlog::level::warn,
+                                "rtpxd took no reply to call {}: {}", call.dump(), e.dump());
+                  });
+  });
 }
 
 void PluginHost::report() {

@@ -43,6 +43,12 @@ class PluginHost {
   // Tells rtpxd what runs (plugins.report).
   void report();
 
+  // Calls a service of the registry the plugins share (as service_call does), for rtpxd's
+  // plugins.call: reply(ok, result or error object) runs once, now or later. A name nobody
+  // registered answers not_found with field "service".
+  using ServiceReply = std::function<void(bool ok, const nlohmann::json& value)>;
+  void call(const std::string& service, const nlohmann::json& request, ServiceReply reply);
+
  private:
   friend struct HostApi;
   boost::asio::io_context& io_;
@@ -51,6 +57,7 @@ class PluginHost {
   std::vector<std::unique_ptr<PluginSlot>> slots_;
   SpecSource spec_for_;
   void command(const nlohmann::json& ev);
+  void answer_call(const nlohmann::json& ev);
   void destroy(std::unique_ptr<PluginSlot> s);
 };
 

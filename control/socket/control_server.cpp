@@ -86,11 +86,32 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
                .dump());
       return;
     }
+    if (auto cmd = req.find("cmd"); cmd != req.end() && *cmd == "plugins.call")
+      return call_plugin(req);
     json reply = dispatch_json(server_.ctx_, req);
     if (reply.contains("result") && req.value("cmd", "") == "events.subscribe")
       for (const json& name : reply["result"]["subscribed"])
         events_.insert(name.get<std::string>());
     send(reply.dump(-1, ' ', false, json::error_handler_t::replace));
+  }
+
+  // Answered when the plugin host replies or the call times out; the connection's later requests
+  // are answered meanwhile, so this reply may come after theirs (clients match replies by id).
+  void call_plugin(const json& req) {
+    DaemonContext& ctx = server_.ctx_;
+    ++ctx.control.requests;
+    const auto id_it = req.find("id");
+    const json id = id_it != req.end() ? *id_it : json();
+    const bool has_id = id_it != req.end();
+    std::weak_ptr<ControlConnection> weak = weak_from_this();
+    auto answer = [weak, &ctx, id, has_id](bool ok, json value) {
+      if (auto self = weak.lock()) {
+        json reply = reply_json(ctx, has_id ? &id : nullptr, ok, std::move(value));
+        self->send(reply.dump(-1, ' ', false, json::error_handler_t::replace));
+      }
+    };
+    auto started = server_.calls_.start(req, this, answer);
+    if (!started) answer(false, to_json(started.error()));
   }
 
   void write() {
@@ -113,6 +134,7 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
     if (gone_) return;
     gone_ = true;
     close();
+    server_.calls_.forget(this);  // replies still owed to this client are dropped
     server_.connections_.erase(shared_from_this());
   }
 
@@ -129,7 +151,10 @@ class ControlConnection : public std::enable_shared_from_this<ControlConnection>
 
 ControlServer::ControlServer(asio::io_context& io, DaemonContext& ctx, const std::string& path,
                              unsigned mode, PeerAccess access)
-    : ctx_(ctx), path_(path), access_(access), acceptor_(io) {
+    : ctx_(ctx), path_(path), access_(access), acceptor_(io), calls_(io, [this](const json& event) {
+        return publish(event);
+      }) {
+  ctx_.plugin_calls = &calls_;
   std::error_code fec;
   auto dir = std::filesystem::path(path).parent_path();
   if (!dir.empty()) std::filesystem::create_directories(dir, fec);
@@ -145,6 +170,7 @@ ControlServer::ControlServer(asio::io_context& io, DaemonContext& ctx, const std
 }
 
 ControlServer::~ControlServer() {
+  ctx_.plugin_calls = nullptr;
   boost::system::error_code ec;
   acceptor_.close(ec);
   for (auto& c : connections_) c->close();

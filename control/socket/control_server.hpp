@@ -1,6 +1,7 @@
 #pragma once
 // The control socket: a UNIX stream listener speaking one JSON object per line. Runs on the
-// control thread's io_context. Connections may subscribe to events.
+// control thread's io_context. Connections may subscribe to events; a plugins.call is answered
+// when the plugin host replies (PluginCalls), the connection's other requests meanwhile.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -10,6 +11,7 @@
 
 #include "control/daemon/daemon_context.hpp"
 #include "control/socket/peer_access.hpp"
+#include "control/socket/plugin_calls.hpp"
 
 namespace rtpx::control {
 
@@ -45,6 +47,7 @@ class ControlServer {
   PeerAccess access_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
   std::set<std::shared_ptr<ControlConnection>> connections_;
+  PluginCalls calls_;
 };
 
 }  // namespace rtpx::control

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "control/socket/plugin_calls.hpp"
 #include "control/socket/render_json.hpp"
 
 namespace rtpx::control {
@@ -52,6 +53,9 @@ Result<SignalRequest> signal_request(const json& req, bool answer) {
   if (!replace) return replace.error();
   auto flags = get_string_list(req, "flags");
   if (!flags) return flags.error();
+  auto media_address = get_string(req, "media_address", false);
+  if (!media_address) return media_address.error();
+  r.media_address = std::move(*media_address);
   r.call_id = std::move(*call_id);
   r.from_tag = std::move(*from_tag);
   r.to_tag = std::move(*to_tag);
@@ -150,7 +154,8 @@ Result<json> cmd_plugins_report(DaemonContext& ctx, const json& req) {
 
 Result<json> cmd_plugins_list(DaemonContext& ctx, const json&) {
   return json{{"host", ctx.plugin_host ? ctx.plugin_host() : json{{"state", "disabled"}}},
-              {"plugins", ctx.plugin_report.is_array() ? ctx.plugin_report : json::array()}};
+              {"plugins", ctx.plugin_report.is_array() ? ctx.plugin_report : json::array()},
+              {"calls_waiting", ctx.plugin_calls ? ctx.plugin_calls->pending() : 0}};
 }
 
 Result<json> plugin_command(DaemonContext& ctx, const json& req, const char* op) {
@@ -171,7 +176,18 @@ Result<json> cmd_plugin_reload(DaemonContext& ctx, const json& req) {
   return plugin_command(ctx, req, "reload");
 }
 
-constexpr std::array<JsonCommand, 13> kCommands{{
+// plugins.call is answered later, when the host replies: the control connection hands it to
+// PluginCalls (control_server.cpp); this synchronous path only says so.
+Result<json> cmd_plugins_call(DaemonContext&, const json&) {
+  return Error{ErrorCode::not_supported, "cmd", "plugins.call needs a control-socket connection"};
+}
+
+Result<json> cmd_plugins_reply(DaemonContext& ctx, const json& req) {
+  if (ctx.plugin_calls == nullptr) return Error{ErrorCode::not_found, "call", "no call is waiting"};
+  return ctx.plugin_calls->complete(req);
+}
+
+constexpr std::array<JsonCommand, 15> kCommands{{
     {"session.offer", &cmd_offer, "offer SDP from from_tag; returns SDP for the answerer"},
     {"session.answer", &cmd_answer, "answer SDP from to_tag; returns SDP for the offerer"},
     {"session.delete", &cmd_delete, "delete a call; returns its final counters"},
@@ -185,6 +201,8 @@ constexpr std::array<JsonCommand, 13> kCommands{{
     {"plugins.load", &cmd_plugin_load, "ask the plugin host to load a plugin"},
     {"plugins.unload", &cmd_plugin_unload, "ask the plugin host to unload a plugin"},
     {"plugins.reload", &cmd_plugin_reload, "ask the plugin host to reload a plugin"},
+    {"plugins.call", &cmd_plugins_call, "call a plugin service through the plugin host"},
+    {"plugins.reply", &cmd_plugins_reply, "the plugin host answers a plugins.call"},
 }};
 
 }  // namespace
@@ -197,6 +215,14 @@ const JsonCommand* find_json_command(std::string_view name) {
   for (const JsonCommand& c : kCommands)
     if (c.name == name) return &c;
   return nullptr;
+}
+
+json reply_json(DaemonContext& ctx, const json* id, bool ok, json value) {
+  json reply = json::object();
+  if (id != nullptr) reply["id"] = *id;
+  if (!ok) ++ctx.control.errors;
+  reply[ok ? "result" : "error"] = std::move(value);
+  return reply;
 }
 
 json dispatch_json(DaemonContext& ctx, const json& request) {

@@ -27,4 +27,9 @@ const JsonCommand* find_json_command(std::string_view name);
 // subscribed.
 nlohmann::json dispatch_json(DaemonContext& ctx, const nlohmann::json& request);
 
+// A reply line's object for an answer that comes later (plugins.call): {"id"?, "result": value}
+// or {"id"?, "error": value}; counts the error.
+nlohmann::json reply_json(DaemonContext& ctx, const nlohmann::json* id, bool ok,
+                          nlohmann::json value);
+
 }  // namespace rtpx::control

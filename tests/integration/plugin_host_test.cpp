@@ -77,7 +77,7 @@ TEST(PluginHost, ExamplePluginTalksToRtpxdAndIncompatibleOnesAreRefused) {
                      << "[plugins.example]\ngreeting = \"hello from rtpx.toml\"\n";
   HostProcess host(cfg, dir + "/host.log");
 
-  EXPECT_TRUE(host.wait_for("built for plugin ABI 2.0, this host speaks 1.0")) << host.log();
+  EXPECT_TRUE(host.wait_for("this host speaks 1.1: rebuild it")) << host.log();
   ASSERT_TRUE(host.wait_for("[example] \"hello from rtpx.toml\"")) << host.log();
   // control_request: engine.info's reply, logged by the plugin.
   ASSERT_TRUE(host.wait_for("\"backend\"")) << host.log();

@@ -11,6 +11,8 @@
  * table, start() once every plugin is initialised, stop() before unloading and destroy() last.
  * Every call, callback and timer runs on the host's single event-loop thread: a plugin needs no
  * locks, and must not block (a blocked callback delays every plugin of the host, never rtpxd).
+ * A plugin that runs a thread of its own (a SIP stack's loop, say) hands work back to that
+ * thread with post(), the one host function callable from any thread (ABI 1.1).
  *
  * ABI policy: appending a member to a struct, or a new function, is a minor change; changing or
  * removing one is a major change. Structs start with their size so either side can tell which
@@ -27,7 +29,7 @@ extern "C" {
 #endif
 
 #define RTPX_PLUGIN_ABI_MAJOR 1
-#define RTPX_PLUGIN_ABI_MINOR 0
+#define RTPX_PLUGIN_ABI_MINOR 1
 
 /* The entry point's name, for dlsym, and how to export it:
  *     RTPX_PLUGIN_EXPORT const rtpx_plugin *rtpx_plugin_entry(void) { return &my_plugin; }  */
@@ -103,7 +105,15 @@ typedef struct rtpx_host_api {
                                   void *user);
   rtpx_status (*service_call)(rtpx_host *host, const char *name, rtpx_str request_json,
                               rtpx_reply_fn reply, void *user);
+
+  /* 1.1: runs fn(user) soon on the host's loop thread. Callable from any thread; the plugin's
+   * own threads must be joined in its stop(), and nothing posted runs once it is unloaded. */
+  rtpx_status (*post)(rtpx_host *host, rtpx_timer_fn fn, void *user);
 } rtpx_host_api;
+
+/* Whether the host's table has a member (added after 1.0): RTPX_HOST_HAS(api, post). */
+#define RTPX_HOST_HAS(api, member)                                                               \
+  ((api)->struct_size >= offsetof(rtpx_host_api, member) + sizeof((api)->member))
 
 /* What a plugin is. A static object in the plugin; the host never writes to it. */
 typedef struct rtpx_plugin {
