@@ -39,9 +39,14 @@ int run_demo(DaemonOptions opts) {
   return r.ok ? 0 : 1;
 }
 
-int serve(const DaemonOptions& opts) {
+int serve(DaemonOptions opts) {
   spdlog::set_level(spdlog::level::from_str(opts.config.log.level));
   if (opts.demo) return run_demo(opts);
+  // Paths given relative to where rtpxd was started stay valid after daemon() moves to "/" (the
+  // config file is read again by the plugin host it starts, and on restarts).
+  if (opts.config.source != "<embedded>" && !opts.config.source.empty())
+    opts.config.source = std::filesystem::absolute(opts.config.source).lexically_normal().string();
+  if (!opts.pid_file.empty()) opts.pid_file = std::filesystem::absolute(opts.pid_file).string();
   if (!opts.foreground) {
     // Supervisors (systemd, runit) keep the process in the foreground; daemonize for the rest.
     if (::daemon(0, 1) != 0) {

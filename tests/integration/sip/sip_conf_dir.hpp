@@ -1,0 +1,45 @@
+#pragma once
+// The configuration of one SIP end-to-end test: a FreeSWITCH-style conf dir and rtpx.toml.
+//
+// The provider files from tests/fixtures/freeswitch/ (sip_profiles/external/*.xml gateways,
+// dialplan/*.xml, directory/default/*.xml) are copied verbatim except for the values a user
+// fills in: YOUR_SIP_TRUNK_ID, YOUR_SIP_TRUNK_PASSWORD, SET_EXTENSION_PASSWORD and the
+// provider's hosts (us.wavix.net, nl.wavix.net -> the sipp trunks' ip:port). The rest is ours,
+// in FreeSWITCH's own format: vars.xml (domain=rtpx.test, unroll_loops=true), the internal
+// (phones) and external (trunks, with <gateways> including external/*.xml) profiles, and
+// directory/default.xml (the domain, including default/*.xml).
+
+#include <string>
+
+#include "tests/integration/sip/sip_ports.hpp"
+
+namespace rtpx::test::sip {
+
+struct SipConf {
+  std::string domain = "rtpx.test";
+  std::string trunk_user = "rtpx-trunk-4471";
+  std::string trunk_password = "trunk-pw-9d3f";
+  std::string extension_password = "ext-1000-pw-c2e8";
+  Endpoint internal, external;         // rtpx's profiles
+  Endpoint wavix, wavix_fo, wavix_ip;  // the providers' proxies (sipp)
+};
+
+// The fixtures (tests/fixtures/freeswitch in the source tree).
+std::string fixtures_dir();
+
+// Writes the conf dir at `dir` (created). Throws std::runtime_error when a fixture file lacks a
+// placeholder it is known to have (the fixtures changed: the test must follow).
+void write_conf_dir(const std::string& dir, const SipConf& conf);
+
+struct RtpxToml {
+  std::string control_socket;
+  std::string host_binary;     // rtpx-plugins
+  std::string plugin_dirs[2];  // where dialplan.so and sip.so are
+  std::string conf_dir;
+  uint16_t port_min = 0, port_max = 0;
+  std::string log_level = "info";
+};
+// rtpx.toml for rtpxd with a supervised plugin host loading dialplan and sip.
+std::string rtpx_toml(const RtpxToml& t);
+
+}  // namespace rtpx::test::sip
