@@ -413,6 +413,7 @@ bool Call::start_leg(const fsconf::BridgeTarget& raw) {
   Profile* profile = &profile_;
   Gateway* gw = nullptr;
   std::string ruri, from, to;
+  bool tls = false;
   switch (t.kind) {
     case K::gateway: {
       gw = stack_.gateway(t.gateway);
@@ -445,6 +446,7 @@ bool Call::start_leg(const fsconf::BridgeTarget& raw) {
       }
       if (Profile* p = stack_.profile(reg->profile)) profile = p;
       ruri = reg->contact;
+      tls = reg->tls;
       from = "\"" + cid_name + "\" <sip:" + cid_num + "@" + reg->domain + ">";
       to = "<sip:" + t.user + "@" + reg->domain + ">";
       break;
@@ -466,7 +468,7 @@ bool Call::start_leg(const fsconf::BridgeTarget& raw) {
   }
   const std::string tag = "b" + std::to_string(next_leg_++);
   nua_handle_t* nh =
-      nua_handle(profile->nua(), nullptr, NUTAG_URL(ruri.c_str()), SIPTAG_TO_STR(to.c_str()),
+      nua_handle(profile->nua(tls), nullptr, NUTAG_URL(ruri.c_str()), SIPTAG_TO_STR(to.c_str()),
                  SIPTAG_FROM_STR(from.c_str()), TAG_END());
   if (!nh) {
     last_cause_ = Cause::destination_out_of_order;

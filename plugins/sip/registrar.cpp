@@ -20,9 +20,9 @@ std::string url_string(const url_t* u) {
   su_home_deinit(home);
   return out;
 }
-void reply(Profile& p, nua_handle_t* nh, int status, const char* phrase, tag_type_t tag = nullptr,
+void reply(nua_t* nua, nua_handle_t* nh, int status, const char* phrase, tag_type_t tag = nullptr,
            tag_value_t value = 0) {
-  nua_respond(nh, status, phrase, NUTAG_WITH_THIS(p.nua()), tag, value, TAG_END());
+  nua_respond(nh, status, phrase, NUTAG_WITH_THIS(nua), tag, value, TAG_END());
   nua_handle_destroy(nh);
 }
 }  // namespace
@@ -79,16 +79,16 @@ bool Registrar::rate_ok(const std::string& ip) {
   return true;
 }
 
-void Registrar::on_register(Profile& profile, nua_handle_t* nh, const sip_t* sip,
+void Registrar::on_register(Profile& profile, nua_t* nua, nua_handle_t* nh, const sip_t* sip,
                             const std::string& ip, int port) {
-  if (blocked(ip)) return reply(profile, nh, 403, "Forbidden (too many failed attempts)");
+  if (blocked(ip)) return reply(nua, nh, 403, "Forbidden (too many failed attempts)");
   if (!rate_ok(ip)) {
     ++counters_.refused_rate;
-    return reply(profile, nh, 503, "Too Many Requests", SIPTAG_RETRY_AFTER_STR("5"));
+    return reply(nua, nh, 503, "Too Many Requests", SIPTAG_RETRY_AFTER_STR("5"));
   }
   if (!sip || !sip->sip_to || !sip->sip_to->a_url->url_user) {
     ++counters_.bad_request;
-    return reply(profile, nh, 400, "Bad Request (no user in To)");
+    return reply(nua, nh, 400, "Bad Request (no user in To)");
   }
   const std::string id = sip->sip_to->a_url->url_user;
   const std::string host = sip->sip_to->a_url->url_host ? sip->sip_to->a_url->url_host : "";
@@ -107,7 +107,7 @@ void Registrar::on_register(Profile& profile, nua_handle_t* nh, const sip_t* sip
       verdict.verdict == V::bad_nonce || verdict.verdict == V::wrong_realm) {
     ++counters_.challenged;
     const std::string c = auth_.challenge(realm, verdict.verdict == V::stale);
-    return reply(profile, nh, 401, "Unauthorized", SIPTAG_WWW_AUTHENTICATE_STR(c.c_str()));
+    return reply(nua, nh, 401, "Unauthorized", SIPTAG_WWW_AUTHENTICATE_STR(c.c_str()));
   }
   if (verdict.verdict != V::ok || !u || verdict.username != id) {
     ++counters_.refused_auth;
@@ -116,7 +116,7 @@ void Registrar::on_register(Profile& profile, nua_handle_t* nh, const sip_t* sip
               (verdict.username != id && verdict.verdict == V::ok
                    ? std::string("credentials of another user")
                    : DigestAuth::describe(verdict.verdict)));
-    return reply(profile, nh, 403, "Forbidden");
+    return reply(nua, nh, 403, "Forbidden");
   }
 
   int expires = limits_.default_expires;
@@ -126,7 +126,7 @@ void Registrar::on_register(Profile& profile, nua_handle_t* nh, const sip_t* sip
   const std::string key = id + "@" + realm;
   if (!m || m->m_url->url_type == url_any || expires == 0) {
     if (bindings_.erase(key)) ++counters_.unregistered;
-    return reply(profile, nh, 200, "OK");
+    return reply(nua, nh, 200, "OK");
   }
   expires = std::clamp(expires, limits_.min_expires, limits_.max_expires);
   Registration& r = bindings_[key];
@@ -136,12 +136,13 @@ void Registrar::on_register(Profile& profile, nua_handle_t* nh, const sip_t* sip
   r.network_addr = ip;
   r.network_port = port;
   r.profile = profile.name();
+  r.tls = profile.is_tls(nua);
   r.agent =
       sip->sip_user_agent && sip->sip_user_agent->g_string ? sip->sip_user_agent->g_string : "";
   r.expires_at = static_cast<int64_t>(now_s()) + expires;
   ++counters_.registered;
   const std::string contact = "<" + r.contact + ">;expires=" + std::to_string(expires);
-  reply(profile, nh, 200, "OK", SIPTAG_CONTACT_STR(contact.c_str()));
+  reply(nua, nh, 200, "OK", SIPTAG_CONTACT_STR(contact.c_str()));
 }
 
 const Registration* Registrar::find(std::string_view id, std::string_view domain) const {

@@ -27,6 +27,7 @@ struct Registration {
   std::string network_addr;  // where the REGISTER came from
   int network_port = 0;
   std::string profile;
+  bool tls = false;  // registered over TLS: calls to it go out over TLS
   std::string agent;
   int64_t expires_at = 0;  // steady seconds
 };
@@ -52,7 +53,7 @@ class Registrar {
   Registrar(const fsconf::Conf& conf, DigestAuth& auth, HostLink& log, RegistrarLimits limits = {});
 
   // A REGISTER arrived on `profile` from `source_ip:source_port`; answers it.
-  void on_register(Profile& profile, nua_handle_t* nh, const sip_t* sip,
+  void on_register(Profile& profile, nua_t* nua, nua_handle_t* nh, const sip_t* sip,
                    const std::string& source_ip, int source_port);
 
   // The current binding of user@domain ("" domain: any), if unexpired.

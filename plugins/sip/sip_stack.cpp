@@ -127,14 +127,14 @@ void SipStack::call_finished(uint64_t id) {
   });
 }
 
-void SipStack::on_unowned(Profile& p, nua_event_t event, int, const char*, nua_handle_t* nh,
-                          const sip_t* sip, tagi_t[]) {
+void SipStack::on_unowned(Profile& p, nua_t* nua, nua_event_t event, int, const char*,
+                          nua_handle_t* nh, const sip_t* sip, tagi_t[]) {
   switch (event) {
     case nua_i_invite:
-      return on_invite(p, nh, sip);
+      return on_invite(p, nua, nh, sip);
     case nua_i_register: {
-      auto [ip, port] = source_of(p.nua());
-      return registrar_.on_register(p, nh, sip, ip, port);
+      auto [ip, port] = source_of(nua);
+      return registrar_.on_register(p, nua, nh, sip, ip, port);
     }
     case nua_i_error:
       return;
@@ -151,8 +151,8 @@ void SipStack::on_unowned(Profile& p, nua_event_t event, int, const char*, nua_h
   }
 }
 
-void SipStack::on_invite(Profile& p, nua_handle_t* nh, const sip_t* sip) {
-  auto [ip, port] = source_of(p.nua());
+void SipStack::on_invite(Profile& p, nua_t* nua, nua_handle_t* nh, const sip_t* sip) {
+  auto [ip, port] = source_of(nua);
   if (!sip || !sip->sip_request || !sip->sip_from || !sip->sip_to) {
     ++counters_.bad_requests;
     nua_respond(nh, 400, "Bad Request", TAG_END());

@@ -45,8 +45,8 @@ class SipStack {
   void shutdown(std::function<void()> done);
 
   // Profile events.
-  void on_unowned(Profile& p, nua_event_t event, int status, const char* phrase, nua_handle_t* nh,
-                  const sip_t* sip, tagi_t tags[]);
+  void on_unowned(Profile& p, nua_t* nua, nua_event_t event, int status, const char* phrase,
+                  nua_handle_t* nh, const sip_t* sip, tagi_t tags[]);
   void on_profile_shutdown(Profile& p, int status);
 
   // For calls.
@@ -70,7 +70,7 @@ class SipStack {
   nlohmann::json calls_json() const;
 
  private:
-  void on_invite(Profile& p, nua_handle_t* nh, const sip_t* sip);
+  void on_invite(Profile& p, nua_t* nua, nua_handle_t* nh, const sip_t* sip);
   static void on_housekeeping(su_root_magic_t*, su_timer_t*, su_timer_arg_t* arg);
 
   SipLoop& loop_;

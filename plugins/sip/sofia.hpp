@@ -22,6 +22,7 @@ class SipLoop;
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/sip_tag.h>
 #include <sofia-sip/su_wait.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 namespace rtpx::sip {
