@@ -43,6 +43,26 @@ fsconf::E164Rules e164_rules(const json& j, StackSettings& s) {
   r.national_digits = j.value("national_digits", r.national_digits);
   return r;
 }
+// Contexts the configuration routes calls to that the dialplan does not have (FreeSWITCH loads
+// such files too; the calls are then refused with NO_ROUTE_DESTINATION): said at load.
+std::vector<std::string> missing_contexts(const fsconf::Conf& conf) {
+  std::vector<std::string> out;
+  auto check = [&](const std::string& ctx, const fsconf::Location& where, const std::string& who) {
+    if (!ctx.empty() && !conf.dialplan.find(ctx) && !conf.dialplan.find("global"))
+      out.push_back(where.str() + ": " + who + " routes calls to context '" + ctx +
+                    "', which no dialplan file defines; its calls will be refused");
+  };
+  for (const fsconf::Profile& p : conf.profiles) {
+    check(p.param("context", "public"), p.where, "profile " + p.name);
+    for (const fsconf::Gateway& g : p.gateways)
+      check(g.param("context", "public"), g.where, "gateway " + g.name);
+  }
+  for (const auto& [domain, users] : conf.directory.domains)
+    for (const auto& [id, u] : users)
+      check(u.variable("user_context", "default"), u.where, "user " + id + "@" + domain);
+  return out;
+}
+
 }  // namespace
 
 class SipPlugin {
@@ -56,6 +76,7 @@ class SipPlugin {
     conf_dir_ = cfg["conf_dir"].get<std::string>();
     conf_ = fsconf::load_conf_dir(conf_dir_);  // ConfigError: "file:line: reason"
     for (const std::string& w : conf_.warnings) host.warn(w);
+    for (const std::string& w : missing_contexts(conf_)) host.warn(w);
     if (cfg.contains("e164")) settings_.e164 = e164_rules(cfg["e164"], settings_);
     if (cfg.contains("dialplan_service"))
       settings_.dialplan_service = cfg["dialplan_service"].get<std::string>();
