@@ -139,7 +139,10 @@ std::string rtpx_toml(const RtpxToml& t) {
          "\", \"" + t.plugin_dirs[1] +
          "\"]\n\n"
          "[plugins.dialplan]\nconf_dir = \"" +
-         t.conf_dir + "\"\n\n[plugins.sip]\nconf_dir = \"" + t.conf_dir + "\"\n";
+         t.conf_dir + "\"\n" +
+         (t.dialplan_e164_form.empty() ? std::string()
+                                       : "e164 = { form = \"" + t.dialplan_e164_form + "\" }\n") +
+         "\n[plugins.sip]\nconf_dir = \"" + t.conf_dir + "\"\n";
 }
 
 }  // namespace rtpx::test::sip

@@ -38,6 +38,8 @@ struct RtpxToml {
   std::string conf_dir;
   uint16_t port_min = 0, port_max = 0;
   std::string log_level = "info";
+  // [plugins.dialplan] e164 = { form = "..." } ("digits", "plus", "none"); empty: no e164 table.
+  std::string dialplan_e164_form;
 };
 // rtpx.toml for rtpxd with a supervised plugin host loading dialplan and sip.
 std::string rtpx_toml(const RtpxToml& t);

@@ -141,6 +141,7 @@ void SipCallTest::start_rtpx() {
   t.conf_dir = dir_ + "/conf";
   t.port_min = ports_.relay_min;
   t.port_max = ports_.relay_max;
+  t.dialplan_e164_form = dialplan_e164_form_;
   const std::string cfg = dir_ + "/rtpx.toml";
   std::ofstream(cfg) << rtpx_toml(t);
   // rtpxd's and the plugin host's output (the host inherits rtpxd's stderr) in rtpxd.log.
@@ -269,6 +270,73 @@ Sipp& SipCallTest::start_did_call(const std::string& number, int hold_ms) {
   o.timeout_s = 60;
   o.recv_timeout_ms = 20000;
   return start_sipp("did_uac" + std::to_string(++uac_runs_), o);
+}
+
+SippOptions SipCallTest::phone_call_options(const std::string& number,
+                                            const std::string& scenario) const {
+  SippOptions o;
+  o.scenario = scenario;
+  o.local = ports_.phone_uac;
+  o.remote = ports_.internal;
+  o.media = ports_.phone_uac_media;
+  o.service = number;
+  o.auth_user = "1000";
+  o.auth_password = conf_.extension_password;
+  o.keys = {{"caller", "1000"}, {"domain", conf_.domain}};
+  o.calls = 1;
+  o.limit = 1;
+  o.rate = 1;
+  o.timeout_s = 60;
+  o.recv_timeout_ms = 20000;
+  return o;
+}
+
+SippOptions SipCallTest::phone_register_options(const std::string& password) const {
+  SippOptions o;
+  o.scenario = "phone_register.xml";
+  o.local = ports_.phone_register;
+  o.remote = ports_.internal;
+  o.service = "1000";
+  o.auth_user = "1000";
+  o.auth_password = password;
+  o.keys = {{"domain", conf_.domain}, {"contact", ports_.phone_uas.str()}, {"expires", "3600"}};
+  o.calls = 1;
+  o.timeout_s = 20;
+  return o;
+}
+
+bool SipCallTest::wait_phone_registered(milliseconds timeout, json* last) {
+  json regs;
+  const bool seen = wait_until(
+      [&] {
+        regs = cli({"registrations"});
+        if (!regs.is_object()) return false;
+        for (const json& r : regs.value("registrations", json::array()))
+          if (text(r, "user") == "1000" &&
+              text(r, "contact").find(ports_.phone_uas.str()) != std::string::npos)
+            return true;
+        return false;
+      },
+      timeout, milliseconds(200));
+  if (last) *last = regs;
+  return seen;
+}
+
+std::string SipCallTest::cli_text(const std::vector<std::string>& args) {
+  const std::string base = dir_ + "/cli" + std::to_string(++cli_runs_);
+  std::vector<std::string> argv = {RTPX_CLI_PATH, "--socket", socket_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Child c(argv, base + ".out", dir_, base + ".stderr");
+  auto rc = c.wait_exit(milliseconds(20000));
+  const std::string out = read_file(base + ".out");
+  if (rc != 0) {
+    std::string cmd;
+    for (const std::string& a : args) cmd += " " + a;
+    ADD_FAILURE() << "rtpx" << cmd << " exited with " << (rc ? std::to_string(*rc) : "nothing")
+                  << "\n"
+                  << out << read_file(base + ".stderr");
+  }
+  return out;
 }
 
 json SipCallTest::cli(const std::vector<std::string>& args) {

@@ -96,9 +96,20 @@ class SipCallTest : public SipTest {
                          bool media = true);
   // The wavix trunk calls DID `number` from its own address (trunk_uac_did.xml).
   Sipp& start_did_call(const std::string& number, int hold_ms);
+  // Phone 1000's call to `number` through the internal profile with any phone scenario: -au/-ap,
+  // keys caller and domain, media at phone_uac_media, one call; the caller adds the rest.
+  SippOptions phone_call_options(const std::string& number, const std::string& scenario) const;
+  // phone_register.xml for user 1000 with `password`, its Contact the answering phone (one
+  // REGISTER dialog, expires 3600).
+  SippOptions phone_register_options(const std::string& password) const;
+  // Until `rtpx registrations` lists 1000 with the answering phone's Contact; the last listing
+  // in *last.
+  bool wait_phone_registered(milliseconds timeout, json* last = nullptr);
 
   // `rtpx --socket S --json ARGS...`: the parsed output; ADD_FAILURE and null on an error.
   json cli(const std::vector<std::string>& args);
+  // `rtpx --socket S ARGS...`: what an operator reads (no --json); ADD_FAILURE on an error exit.
+  std::string cli_text(const std::vector<std::string>& args);
   // A plugin service through rtpxd (plugins.call); nullopt on an error reply.
   std::optional<json> service(const std::string& name, const json& request = json::object());
   // One gateway's entry of `rtpx gateway status NAME --json` (an empty object when absent).
@@ -120,6 +131,9 @@ class SipCallTest : public SipTest {
   void expect_nothing_left(const char* when);
 
   client::ControlClient& control() { return control_; }
+
+  // [plugins.dialplan] e164 form start_rtpx() writes ("digits", "plus"; empty: no e164 table).
+  std::string dialplan_e164_form_;
 
   std::string rtpxd_log_;
   std::string socket_;

@@ -65,10 +65,11 @@ SipPorts::SipPorts() {
     did_media = at(kWavixIp, 20);
     phone_uas_media = at(kPhoneIp, 24);
     phone_uac_media = at(kPhoneIp, 28);
+    probe_media = at(kPhoneIp, 10);
     std::vector<Endpoint> udp = {
-        internal,        external,       wavix,     wavix_fo,    wavix_ip,       did,
-        phone_register,  phone_uas,      phone_uac, wavix_media, wavix_fo_media, did_media,
-        phone_uas_media, phone_uac_media};
+        internal,        external,        wavix,      wavix_fo,    wavix_ip,       did,
+        phone_register,  phone_uas,       phone_uac,  wavix_media, wavix_fo_media, did_media,
+        phone_uas_media, phone_uac_media, probe_media};
     bool free = true;
     for (const Endpoint& e : udp) free = free && !port_taken(e, SOCK_DGRAM);
     // sofia also listens on TCP.

@@ -1,7 +1,8 @@
 #pragma once
 // The addresses of one SIP end-to-end test (the topology of the sip plugin's contract, all on
 // loopback): rtpx's profiles on 127.0.0.1, trunk wavix at 127.0.0.2, wavix_fo at 127.0.0.3,
-// wavix_ip at 127.0.0.4, the phones at 127.0.0.10.
+// wavix_ip at 127.0.0.4, the phones at 127.0.0.10 (and, for some tests, other senders: kUnknownIp,
+// kFlooderIp, kBadInputIp, using the block's port numbers).
 //
 // Ports come from one of 60 blocks of 32 (63584-65503, above the kernel's ephemeral range and
 // the Kamailio test's 61000-63559) so parallel ctest runs do not collide. A block is claimed by
@@ -20,6 +21,11 @@ inline constexpr const char* kWavixIp = "127.0.0.2";
 inline constexpr const char* kWavixFoIp = "127.0.0.3";
 inline constexpr const char* kWavixIpIp = "127.0.0.4";
 inline constexpr const char* kPhoneIp = "127.0.0.10";
+// Senders no gateway is configured for: an unknown caller on the external profile, the source of
+// a REGISTER flood, the source of malformed datagrams.
+inline constexpr const char* kUnknownIp = "127.0.0.5";
+inline constexpr const char* kFlooderIp = "127.0.0.20";
+inline constexpr const char* kBadInputIp = "127.0.0.30";
 
 struct Endpoint {
   std::string ip;
@@ -44,6 +50,9 @@ class SipPorts {
   Endpoint wavix_media, wavix_fo_media, did_media;
   Endpoint phone_register, phone_uas, phone_uac;
   Endpoint phone_uas_media, phone_uac_media;
+  // A media address of the phones' host that the test itself listens on (UdpProbe): what rtpxd
+  // sends a phone, counted by the test.
+  Endpoint probe_media;
   uint16_t relay_min = 0, relay_max = 0;
   int block = -1;
 

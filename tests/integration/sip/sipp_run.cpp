@@ -29,6 +29,7 @@ std::vector<std::string> build_argv(const std::string& path_prefix, const SippOp
   if (o.recv_timeout_ms > 0)
     a.insert(a.end(), {"-recv_timeout", std::to_string(o.recv_timeout_ms)});
   if (o.rtp_echo) a.push_back("-rtp_echo");
+  if (!o.transport.empty()) a.insert(a.end(), {"-t", o.transport});
   return a;
 }
 

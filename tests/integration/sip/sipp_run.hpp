@@ -41,6 +41,7 @@ struct SippOptions {
   int timeout_s = 0;        // -timeout with -timeout_error: sipp gives up (exit != 0)
   int recv_timeout_ms = 0;  // -recv_timeout: a call waiting longer fails
   bool rtp_echo = false;    // -rtp_echo
+  std::string transport;    // -t: "t1" (TCP, one connection), "u1"...; empty: sipp's default (UDP)
 };
 
 struct SippStats {

@@ -14,6 +14,7 @@
 #include "engine/net/sock_addr.hpp"
 #include "tests/integration/daemon_fixture.hpp"
 #include "tests/integration/sip/sip_fixture.hpp"
+#include "tests/integration/sip/udp_probe.hpp"
 
 namespace rtpx::test::sip {
 namespace {
@@ -232,6 +233,100 @@ TEST_F(SippScenarios, TrunkRefusingCallsWith503StillRegisters) {
 
   Sipp& answered = start_sipp("phone_uac2", phone_call("phone_uac.xml", ports_.wavix, 500));
   EXPECT_EQ(finish(answered, milliseconds(20000)), 1) << "a 503 is a failed call for phone_uac";
+}
+
+// The scenarios of sip_dialogs_test.cpp against each other: the phone cancels while the trunk
+// rings (200 to the CANCEL, 487 ACKed on both sides); the phone holds and unholds with
+// re-INVITEs the trunk answers recvonly, then sendrecv.
+TEST_F(SippScenarios, CancelWhileRingingAndHoldUnholdByReinvite) {
+  Sipp& ringing = start_trunk("trunk_ring", "trunk_uas_ring.xml", ports_.wavix, ports_.wavix_media);
+  SippOptions c = phone_call("phone_uac_cancel.xml", ports_.wavix, 300);
+  Sipp& cancel = start_sipp("phone_uac_cancel", c);
+  EXPECT_EQ(finish(cancel, milliseconds(20000)), 0) << cancel.report() << ringing.report();
+  EXPECT_EQ(cancel.count("CANCEL_ANSWERED"), 1u) << cancel.report();
+  EXPECT_EQ(cancel.count("CANCELLED code=487"), 1u) << cancel.report();
+  EXPECT_TRUE(wait_until([&] { return ringing.count("CANCELLED") == 1; }, milliseconds(3000)))
+      << ringing.report();
+
+  Sipp& trunk = start_trunk("trunk_reinvite", "trunk_uas_reinvite.xml", ports_.wavix_fo,
+                            ports_.wavix_fo_media);
+  SippOptions h = phone_call("phone_uac_hold.xml", ports_.wavix_fo, 300);
+  h.globals = {{"no_media", "1"}};
+  Sipp& hold = start_sipp("phone_uac_hold", h);
+  EXPECT_EQ(finish(hold, milliseconds(20000)), 0) << hold.report() << trunk.report();
+  ASSERT_EQ(hold.count("HOLD_ANSWERED"), 1u) << hold.report();
+  EXPECT_EQ(field(hold.events("HOLD_ANSWERED")[0], "dir"), "recvonly");
+  EXPECT_EQ(field(hold.events("HOLD_ANSWERED")[0], "c"), kWavixFoIp);
+  ASSERT_EQ(hold.count("UNHOLD_ANSWERED"), 1u) << hold.report();
+  EXPECT_EQ(field(hold.events("UNHOLD_ANSWERED")[0], "dir"), "sendrecv");
+  const auto offers = trunk.events("REINVITE ");
+  ASSERT_EQ(offers.size(), 2u) << trunk.report();
+  EXPECT_EQ(field(offers[0], "dir"), "sendonly");
+  EXPECT_EQ(field(offers[0], "c"), kPhoneIp);
+  EXPECT_EQ(field(offers[1], "dir"), "sendrecv");
+  EXPECT_TRUE(wait_until([&] { return trunk.count("BYE_RECEIVED") == 1; }, milliseconds(3000)))
+      << trunk.report();
+}
+
+// The early-media trunk plays to the offer's address from its 183 on (the phone offers a port the
+// test listens on), answers -d ms later; the session-timer phone reads a 200 without timer as
+// "none"; a refused REGISTER and a refused trunk call are the expected outcomes of their
+// scenarios.
+TEST_F(SippScenarios, EarlyMediaTimerAndRefusalScenarios) {
+  SippOptions t = trunk_options("trunk_uas_early.xml", ports_.wavix, ports_.wavix_media, 5,
+                                conf_.trunk_password);
+  t.hold_ms = 1000;
+  Sipp& early_trunk = start_sipp("trunk_early", t);
+  UdpProbe probe(ports_.probe_media);
+  SippOptions e = phone_call("phone_uac_early.xml", ports_.wavix, 500);
+  e.keys.emplace_back("probe_port", std::to_string(ports_.probe_media.port));
+  Sipp& early = start_sipp("phone_uac_early", e);
+  EXPECT_EQ(finish(early, milliseconds(20000)), 0) << early.report() << early_trunk.report();
+  ASSERT_EQ(early.count("EARLY code=183"), 1u) << early.report();
+  EXPECT_EQ(field(early.events("EARLY")[0], "c"), kWavixIp);
+  std::vector<Datagram> got;
+  probe.receive(got, milliseconds(200));
+  EXPECT_GT(got.size(), 40u) << "1.5 s of audio expected at the offered port";
+
+  Sipp& plain = start_trunk("trunk_plain", "trunk_uas.xml", ports_.wavix_fo, ports_.wavix_fo_media);
+  SippOptions tm = phone_call("phone_uac_timer.xml", ports_.wavix_fo, 300);
+  tm.keys.emplace_back("session_expires", "90");
+  Sipp& timer = start_sipp("phone_uac_timer", tm);
+  EXPECT_EQ(finish(timer, milliseconds(20000)), 0) << timer.report() << plain.report();
+  ASSERT_EQ(timer.count("ANSWERED"), 1u) << timer.report();
+  EXPECT_EQ(field(timer.events("ANSWERED")[0], "session_expires"), "none");
+
+  Sipp& registrar =
+      start_trunk("registrar", "trunk_registrar.xml", ports_.wavix_ip, std::nullopt, 5);
+  SippOptions r;
+  r.scenario = "phone_register_refused.xml";
+  r.local = ports_.phone_register;
+  r.remote = ports_.wavix_ip;
+  r.service = conf_.trunk_user;
+  r.auth_user = conf_.trunk_user;
+  r.auth_password = "wrong";
+  r.keys = {{"domain", conf_.domain}};
+  r.calls = 3;
+  r.timeout_s = 15;
+  Sipp& refused = start_sipp("register_refused", r);
+  EXPECT_EQ(finish(refused, milliseconds(20000)), 0) << refused.report() << registrar.report();
+  EXPECT_EQ(refused.count("REFUSED code=403 step=auth"), 3u) << refused.report();
+
+  SippOptions did;
+  did.scenario = "trunk_uac_rejected.xml";
+  did.local = ports_.did;
+  did.media = ports_.did_media;
+  did.service = "16468097065";
+  did.keys = {{"caller", "12125550100"}};
+  did.calls = 1;
+  did.timeout_s = 15;
+  Sipp& t503 = start_trunk("trunk_503", "trunk_uas_503.xml", Endpoint{kUnknownIp, ports_.did.port},
+                           std::nullopt, 5);
+  did.remote = Endpoint{kUnknownIp, ports_.did.port};
+  Sipp& rejected = start_sipp("did_rejected", did);
+  EXPECT_EQ(finish(rejected, milliseconds(20000)), 0) << rejected.report() << t503.report();
+  ASSERT_EQ(rejected.count("REJECTED"), 1u) << rejected.report();
+  EXPECT_EQ(field(rejected.events("REJECTED")[0], "code"), "503");
 }
 
 }  // namespace
