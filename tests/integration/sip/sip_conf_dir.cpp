@@ -51,7 +51,7 @@ std::vector<Substitution> substitutions_for(const std::string& rel, const SipCon
 }
 
 std::string profile_xml(const std::string& name, const Endpoint& at, const std::string& context,
-                        bool auth_calls, bool gateways) {
+                        bool auth_calls, bool gateways, const SipConf* tls = nullptr) {
   std::string x = "<profile name=\"" + name + "\">\n";
   if (gateways)
     x += "  <gateways>\n    <X-PRE-PROCESS cmd=\"include\" data=\"" + name +
@@ -67,6 +67,11 @@ std::string profile_xml(const std::string& name, const Endpoint& at, const std::
   param("context", context);
   param("auth-calls", auth_calls ? "true" : "false");
   if (name == "internal") param("domain", "$${domain}");
+  if (tls && tls->internal_tls_port != 0) {
+    param("tls", "true");
+    param("tls-sip-port", std::to_string(tls->internal_tls_port));
+    param("tls-cert-dir", tls->tls_cert_dir);
+  }
   x += "  </settings>\n</profile>\n";
   return x;
 }
@@ -102,9 +107,9 @@ void write_conf_dir(const std::string& dir_text, const SipConf& c) {
             "  <X-PRE-PROCESS cmd=\"set\" data=\"outbound_caller_id=16468097065\"/>\n"
             "</include>\n");
   // Phones: digest-authenticated calls; what they dial is routed in their user_context.
-  write(
-      dir / "sip_profiles/internal.xml",
-      "<include>\n" + profile_xml("internal", c.internal, "public", true, false) + "</include>\n");
+  write(dir / "sip_profiles/internal.xml",
+        "<include>\n" + profile_xml("internal", c.internal, "public", true, false, &c) +
+            "</include>\n");
   // Trunks: calls identified by the gateway's address go to the gateway's context.
   write(
       dir / "sip_profiles/external.xml",

@@ -22,6 +22,9 @@ struct SipConf {
   std::string extension_password = "ext-1000-pw-c2e8";
   Endpoint internal, external;         // rtpx's profiles
   Endpoint wavix, wavix_fo, wavix_ip;  // the providers' proxies (sipp)
+  // TLS on the internal profile (tls, tls-sip-port, tls-cert-dir) when the port is set.
+  uint16_t internal_tls_port = 0;
+  std::string tls_cert_dir;
 };
 
 // The fixtures (tests/fixtures/freeswitch in the source tree).

@@ -118,6 +118,17 @@ void SipCallTest::SetUp() {
   if (sip_dir.empty() || dialplan_dir.empty())
     GTEST_SKIP() << "the sip and dialplan plugins are not part of this build (plugins/sip, "
                     "plugins/dialplan): nothing to call through";
+  if (internal_tls_) {
+    const std::string certs = dir_ + "/certs";
+    std::filesystem::create_directories(certs);
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=" + std::string(kRtpxIp) +
+        " -keyout " + certs + "/key.pem -out " + certs + "/cert.pem >/dev/null 2>&1 && cat " +
+        certs + "/cert.pem " + certs + "/key.pem > " + certs + "/agent.pem";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "cannot make a test certificate: " << cmd;
+    conf_.internal_tls_port = ports_.internal_tls.port;
+    conf_.tls_cert_dir = certs;
+  }
   ASSERT_NO_THROW(write_conf_dir(dir_ + "/conf", conf_));
 }
 

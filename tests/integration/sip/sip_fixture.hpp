@@ -132,6 +132,10 @@ class SipCallTest : public SipTest {
 
   client::ControlClient& control() { return control_; }
 
+  // Set before SetUp(): the internal profile also listens on TLS (ports_.internal_tls) with a
+  // self-signed certificate made for the test.
+  bool internal_tls_ = false;
+
   // [plugins.dialplan] e164 form start_rtpx() writes ("digits", "plus"; empty: no e164 table).
   std::string dialplan_e164_form_;
 

@@ -52,6 +52,7 @@ SipPorts::SipPorts() {
     };
     internal = at(kRtpxIp, 0);
     external = at(kRtpxIp, 1);
+    internal_tls = at(kRtpxIp, 9);
     wavix = at(kWavixIp, 2);
     wavix_fo = at(kWavixFoIp, 3);
     wavix_ip = at(kWavixIpIp, 4);
@@ -73,7 +74,8 @@ SipPorts::SipPorts() {
     bool free = true;
     for (const Endpoint& e : udp) free = free && !port_taken(e, SOCK_DGRAM);
     // sofia also listens on TCP.
-    free = free && !port_taken(internal, SOCK_STREAM) && !port_taken(external, SOCK_STREAM);
+    free = free && !port_taken(internal, SOCK_STREAM) && !port_taken(external, SOCK_STREAM) &&
+           !port_taken(internal_tls, SOCK_STREAM);
     if (!free) {
       ::close(fd);
       continue;

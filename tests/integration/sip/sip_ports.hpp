@@ -45,6 +45,7 @@ class SipPorts {
 
   // rtpx (the sip plugin's profiles).
   Endpoint internal, external;
+  Endpoint internal_tls;  // the internal profile's TLS port, when a test turns TLS on
   // sipp: trunks (SIP and media), the DID caller on the wavix address, the phones.
   Endpoint wavix, wavix_fo, wavix_ip, did;
   Endpoint wavix_media, wavix_fo_media, did_media;
