@@ -705,14 +705,17 @@ void Call::hangup(Cause cause, const std::string& why) {
   if (bridge_timer_) su_timer_reset(bridge_timer_);
   Leg* al = a();
   if (al && !al->terminated) {
-    if (a_final_sent_ || al->state == Leg::State::answered) {
-      if (al->state != Leg::State::ended) nua_bye(al->nh, TAG_END());
-    } else {
-      const int code = cause_to_sip(cause);
-      const std::string reason = "Q.850;cause=" + std::to_string(static_cast<int>(cause)) +
-                                 ";text=\"" + cause_name(cause) + "\"";
-      reply(*al, code, why, {}, SIPTAG_REASON_STR(reason.c_str()));
-      a_final_sent_ = true;
+    if (al->state == Leg::State::answered) {
+      nua_bye(al->nh, TAG_END());
+    } else if (al->state != Leg::State::ended) {
+      // Not answered: refused here, or already refused (respond, deflect) or cancelled.
+      if (!a_final_sent_) {
+        const int code = cause_to_sip(cause);
+        const std::string reason = "Q.850;cause=" + std::to_string(static_cast<int>(cause)) +
+                                   ";text=\"" + cause_name(cause) + "\"";
+        reply(*al, code, why, {}, SIPTAG_REASON_STR(reason.c_str()));
+        a_final_sent_ = true;
+      }
       ++stack_.counters().calls_failed;
     }
     al->state = Leg::State::ended;

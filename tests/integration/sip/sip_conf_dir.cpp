@@ -96,6 +96,13 @@ void write_conf_dir(const std::string& dir_text, const SipConf& c) {
     }
   }
   if (copied < 7) throw std::runtime_error(src.string() + ": fewer fixture files than expected");
+  for (const auto& [name, xml] : c.dialplans) {
+    const fs::path rel = fs::path("dialplan") / (name + ".xml");
+    if (fs::exists(src / rel))
+      throw std::runtime_error(rel.string() +
+                               ": the fixtures have it (copied verbatim): pick another name");
+    write(dir / rel, xml);
+  }
 
   write(dir / "vars.xml",
         "<include>\n"

@@ -7,8 +7,10 @@
 // provider's hosts (us.wavix.net, nl.wavix.net -> the sipp trunks' ip:port). The rest is ours,
 // in FreeSWITCH's own format: vars.xml (domain=rtpx.test, unroll_loops=true), the internal
 // (phones) and external (trunks, with <gateways> including external/*.xml) profiles, and
-// directory/default.xml (the domain, including default/*.xml).
+// directory/default.xml (the domain, including default/*.xml). A test may add dialplan files of
+// its own (SipConf::dialplans), next to the provider's, never in place of one.
 
+#include <map>
 #include <string>
 
 #include "tests/integration/sip/sip_ports.hpp"
@@ -25,6 +27,9 @@ struct SipConf {
   // TLS on the internal profile (tls, tls-sip-port, tls-cert-dir) when the port is set.
   uint16_t internal_tls_port = 0;
   std::string tls_cert_dir;
+  // Extra dialplan files of the test's own: dialplan/NAME.xml -> its text (e.g. "public" -> a
+  // <context name="public">). A NAME the provider's fixtures already have is refused.
+  std::map<std::string, std::string> dialplans;
 };
 
 // The fixtures (tests/fixtures/freeswitch in the source tree).
