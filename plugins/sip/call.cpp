@@ -52,6 +52,7 @@ std::string placeholder_answer(const std::string& offer) {
 Leg::Leg(Call& c, nua_handle_t* h, bool a, std::string t)
     : call(c), nh(h), a_side(a), tag(std::move(t)) {
   nua_handle_bind(nh, this);
+  ++c.stack().counters().legs_open;
 }
 Leg::~Leg() {
   release();
@@ -61,6 +62,7 @@ void Leg::release() {
     nua_handle_bind(nh, nullptr);
     nua_handle_destroy(nh);
     nh = nullptr;
+    --call.stack().counters().legs_open;
   }
   terminated = true;
 }

@@ -62,6 +62,7 @@ class Call {
   ~Call();
 
   uint64_t id() const { return id_; }
+  SipStack& stack() { return stack_; }
   const std::string& call_id() const { return call_id_; }
   // Asks the dialplan for the route, then runs it.
   void route();

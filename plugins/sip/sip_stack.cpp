@@ -252,7 +252,8 @@ json SipStack::calls_json() const {
                 {"calls_ended", counters_.calls_ended},
                 {"invites_challenged", counters_.invites_challenged},
                 {"invites_refused", counters_.invites_refused},
-                {"bad_requests", counters_.bad_requests}}}};
+                {"bad_requests", counters_.bad_requests},
+                {"legs_open", counters_.legs_open}}}};
 }
 
 }  // namespace rtpx::sip

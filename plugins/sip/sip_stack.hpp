@@ -32,6 +32,7 @@ struct StackSettings {
 struct StackCounters {
   uint64_t calls_in = 0, calls_answered = 0, calls_failed = 0, calls_ended = 0,
            invites_challenged = 0, invites_refused = 0, bad_requests = 0;
+  int64_t legs_open = 0;  // nua handles of call legs not yet destroyed
 };
 
 class SipStack {
