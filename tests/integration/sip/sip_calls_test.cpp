@@ -291,7 +291,7 @@ TEST_F(SipCalls, ThousandCallsInUnderAMinuteLeaveNothingBehind) {
   constexpr int kCalls = 1000;
   ASSERT_NO_FATAL_FAILURE(start_trunks());
   const auto start = Clock::now();
-  Sipp& calls = start_phone_call("16465550100", 200, kCalls, 100, 60, "phone_uac.xml",
+  Sipp& calls = start_phone_call("16465550100", 200, kCalls, 100, 40, "phone_uac.xml",
                                  /*media=*/false);
   const auto rc = finish(calls, milliseconds(90000));
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
