@@ -8,6 +8,7 @@
 
 typedef struct x509_st X509;
 typedef struct evp_pkey_st EVP_PKEY;
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace rtpx::engine::dtls {
 
@@ -23,11 +24,15 @@ class Certificate {
   EVP_PKEY* key() const noexcept { return key_; }
   // "sha-256 AB:CD:..." as a=fingerprint carries it (upper-case hex, colon separated).
   const std::string& fingerprint() const noexcept { return fingerprint_; }
+  // The DTLS context every Connection with this certificate shares (made by generate(): DTLS 1.0
+  // to 1.2, this key and certificate, peer certificate required, no session resumption).
+  SSL_CTX* ssl_ctx() const noexcept { return ssl_ctx_; }
 
  private:
-  Certificate(X509* x509, EVP_PKEY* key, std::string fingerprint);
+  Certificate(X509* x509, EVP_PKEY* key, SSL_CTX* ssl_ctx, std::string fingerprint);
   X509* x509_;
   EVP_PKEY* key_;
+  SSL_CTX* ssl_ctx_;
   std::string fingerprint_;
 };
 

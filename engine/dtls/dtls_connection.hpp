@@ -67,6 +67,10 @@ class Connection {
   // When on_timer() next has work; INT64_MAX when none (connected, failed, idle server).
   int64_t next_timer_ns() const noexcept;
 
+  // Ends the association (the media stopped): queues close_notify when connected; closed
+  // afterwards (a failed connection stays failed). keying() stays readable.
+  void close() noexcept;
+
   // Takes the next queued datagram; false when none. `out` must hold kMaxDatagram bytes.
   bool pop_datagram(std::span<uint8_t> out, uint32_t* len) noexcept;
 
