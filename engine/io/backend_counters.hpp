@@ -2,6 +2,8 @@
 // The counters every backend keeps, written by its shard thread and read by anyone through
 // snapshot() (BackendStats).
 
+#include <sys/socket.h>
+
 #include "engine/core/relaxed_counter.hpp"
 #include "engine/io/io_backend.hpp"
 
@@ -24,5 +26,19 @@ struct BackendCounters {
     return s;
   }
 };
+
+// send_datagram for backends that hold the socket's file descriptor: one sendto(2).
+inline IoStatus send_on_fd(int fd, const net::SockAddr& to, std::span<const uint8_t> bytes,
+                           BackendCounters& c) noexcept {
+  if (fd < 0) return IoStatus::unknown_socket;
+  c.tx_calls.add(1);
+  if (::sendto(fd, bytes.data(), bytes.size(), 0, &to.u.sa, to.len()) < 0) {
+    c.tx_errors.add(1);
+    return IoStatus::syscall_failed;
+  }
+  c.tx_packets.add(1);
+  c.tx_bytes.add(bytes.size());
+  return IoStatus::ok;
+}
 
 }  // namespace rtpx::io

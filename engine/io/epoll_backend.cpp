@@ -100,6 +100,12 @@ class EpollBackend final : public IoBackend {
     for (Packet* p : pkts) pool_.put(p);
   }
 
+  IoStatus send_datagram(SocketId id, const net::SockAddr& to,
+                         std::span<const uint8_t> bytes) noexcept override {
+    if (id >= opts_.max_sockets) return IoStatus::unknown_socket;
+    return send_on_fd(fds_[id], to, bytes, counters_);
+  }
+
   void wait(int timeout_ms) noexcept override {
     if (nready_ == 0) poll_ready(timeout_ms);
   }

@@ -55,6 +55,10 @@ class IoBackend {
   virtual size_t tx_burst(std::span<Packet* const> pkts) noexcept = 0;
   // Returns packets that will not be sent.
   virtual void free_burst(std::span<Packet* const> pkts) noexcept = 0;
+  // One datagram the shard originates itself, outside the burst path (DTLS handshake flights):
+  // copied and sent at once. Rare by design; counted in stats() like burst sends.
+  virtual IoStatus send_datagram(SocketId id, const net::SockAddr& to,
+                                 std::span<const uint8_t> bytes) noexcept = 0;
 
   // Blocks until datagrams may be ready, wake() is called, or timeout_ms passes.
   virtual void wait(int timeout_ms) noexcept = 0;

@@ -57,6 +57,18 @@ size_t LoopbackBackend::tx_burst(std::span<Packet* const> pkts) noexcept {
   return ok;
 }
 
+IoStatus LoopbackBackend::send_datagram(SocketId id, const net::SockAddr& to,
+                                        std::span<const uint8_t> bytes) noexcept {
+  if (bytes.size() > opts_.buffer_size) return IoStatus::full;
+  Packet* p = pool_.get();
+  if (p == nullptr) return IoStatus::no_memory;
+  std::memcpy(p->data, bytes.data(), bytes.size());
+  p->len = static_cast<uint32_t>(bytes.size());
+  p->socket = id;
+  p->addr = to;
+  return tx_burst({&p, 1}) == 1 ? IoStatus::ok : IoStatus::unknown_socket;
+}
+
 void LoopbackBackend::free_burst(std::span<Packet* const> pkts) noexcept {
   for (Packet* p : pkts) pool_.put(p);
 }

@@ -25,6 +25,8 @@ class LoopbackBackend final : public IoBackend {
   size_t rx_burst(std::span<Packet*> out) noexcept override;
   size_t tx_burst(std::span<Packet* const> pkts) noexcept override;
   void free_burst(std::span<Packet* const> pkts) noexcept override;
+  IoStatus send_datagram(SocketId id, const net::SockAddr& to,
+                         std::span<const uint8_t> bytes) noexcept override;
   void wait(int timeout_ms) noexcept override;
   void wake() noexcept override {}
   BackendStats stats() const noexcept override;

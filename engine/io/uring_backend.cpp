@@ -283,6 +283,12 @@ class UringBackend final : public IoBackend {
 
   BackendStats stats() const noexcept override { return counters_.snapshot(); }
 
+  IoStatus send_datagram(SocketId id, const net::SockAddr& to,
+                         std::span<const uint8_t> bytes) noexcept override {
+    if (id >= opts_.max_sockets) return IoStatus::unknown_socket;
+    return send_on_fd(slots_[id].fd, to, bytes, counters_);
+  }
+
  private:
   // Creates the ring on a short-lived helper thread. Tearing a ring down makes the next blocking
   // call of every thread that created or used it fail once with EINTR (the kernel detaches the ring

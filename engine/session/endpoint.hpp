@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <iterator>
 
 #include "engine/core/relaxed_counter.hpp"
 #include "engine/core/seqlock.hpp"
+#include "engine/session/endpoint_crypto.hpp"
 #include "engine/ice/stun.hpp"
 #include "engine/io/packet.hpp"
 #include "engine/net/sock_addr.hpp"
@@ -26,12 +28,19 @@ enum class DropReason : uint8_t {
   tx_error,           // the kernel refused the send
   inactive,           // stream removed or not configured
   bad_auth,           // failed authentication (ICE connectivity check)
-  absorbed,           // a control message that needs no answer (STUN indication or response)
+  absorbed,           // a control message that needs no answer (STUN indication or response), or
+                      // a DTLS handshake datagram (handed to the endpoint's DTLS association)
+  srtp_auth,          // SRTP/SRTCP authentication failed (or the MKI is not the key's)
+  srtp_replay,        // SRTP/SRTCP index already seen or behind the replay window
+  srtp_not_keyed,     // SRTP expected but the DTLS handshake has not produced keys yet
+  srtp_error,         // SRTP could not protect or unprotect (no room, key lifetime used up)
   count
 };
 inline constexpr const char* kDropReasonNames[] = {
-    "malformed", "unexpected_source", "no_destination", "tx_error",
-    "inactive",  "bad_auth",          "absorbed"};
+    "malformed", "unexpected_source", "no_destination", "tx_error",       "inactive",
+    "bad_auth",  "absorbed",          "srtp_auth",      "srtp_replay",    "srtp_not_keyed",
+    "srtp_error"};
+static_assert(std::size(kDropReasonNames) == static_cast<size_t>(DropReason::count));
 
 // Decided by the control plane when a stream is set up or changed; the hot loop only reads it.
 struct EndpointConfig {
@@ -44,6 +53,9 @@ struct EndpointConfig {
   bool symmetric = true;       // latch to the source; false: always send to `signaled`
   Relatch relatch = Relatch::same_ssrc;
   StunCredentials stun;  // answer ICE connectivity checks with these (ICE-lite)
+  // SRTP towards this endpoint's party (owned by the control plane, used by the shard); null for
+  // plain RTP.
+  EndpointCrypto* crypto = nullptr;
 };
 
 struct alignas(64) Endpoint {
@@ -59,6 +71,7 @@ struct alignas(64) Endpoint {
   SeqLocked<net::SockAddr> published_peer;  // latched address, once latched
   std::atomic<bool> published_latched{false};
   RelaxedCounter packets, bytes, errors, dropped;
+  RelaxedCounter srtp_auth_failures, srtp_replays;  // included in dropped
   std::atomic<int64_t> last_seen_ns{0};  // CLOCK_MONOTONIC, 0 = never
 
   void configure(const EndpointConfig& c) noexcept {
@@ -82,6 +95,8 @@ struct alignas(64) Endpoint {
     bytes.set(0);
     errors.set(0);
     dropped.set(0);
+    srtp_auth_failures.set(0);
+    srtp_replays.set(0);
     last_seen_ns.store(0, std::memory_order_relaxed);
   }
 };

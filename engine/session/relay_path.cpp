@@ -88,15 +88,94 @@ std::optional<DropReason> answer_stun(Endpoint& e, io::Packet* p, int64_t now_ns
   return std::nullopt;
 }
 
+// SRTP/SRTCP in: authenticate and decrypt in place. `rtcp` says which transform applies.
+std::optional<DropReason> unprotect(Endpoint& e, io::Packet* p, bool rtcp) noexcept {
+  EndpointCrypto& c = *e.cfg.crypto;
+  if (c.inbound == nullptr) {
+    e.dropped.add();
+    return DropReason::srtp_not_keyed;
+  }
+  const srtp::Status s =
+      rtcp ? c.inbound->unprotect_rtcp(p->data, &p->len) : c.inbound->unprotect_rtp(p->data, &p->len);
+  switch (s) {
+    case srtp::Status::ok:
+      return std::nullopt;
+    case srtp::Status::auth_failed:
+    case srtp::Status::bad_mki:
+      e.dropped.add();
+      e.srtp_auth_failures.add();
+      return DropReason::srtp_auth;
+    case srtp::Status::replayed:
+    case srtp::Status::too_old:
+      e.dropped.add();
+      e.srtp_replays.add();
+      return DropReason::srtp_replay;
+    case srtp::Status::malformed:
+      e.errors.add();
+      return DropReason::malformed;
+    default:
+      e.dropped.add();
+      return DropReason::srtp_error;
+  }
+}
+
+// SRTP/SRTCP out, towards the party of endpoint `f`.
+std::optional<DropReason> protect(Endpoint& e, const Endpoint& f, io::Packet* p,
+                                  bool rtcp) noexcept {
+  EndpointCrypto& c = *f.cfg.crypto;
+  if (c.outbound == nullptr) {
+    e.dropped.add();
+    return DropReason::srtp_not_keyed;
+  }
+  const srtp::Status s = rtcp ? c.outbound->protect_rtcp(p->data, &p->len, p->cap)
+                              : c.outbound->protect_rtp(p->data, &p->len, p->cap);
+  if (s == srtp::Status::ok) return std::nullopt;
+  e.dropped.add();
+  return DropReason::srtp_error;
+}
+
+// What a datagram on `e` should be, before parsing: RTCP on an RTCP socket, RTP or RTCP by the
+// RFC 5761 rule on a muxed one, RTP otherwise.
+rtp::Kind expected_kind(const Endpoint& e, const io::Packet& p) noexcept {
+  if (e.cfg.component == Component::rtcp) return rtp::Kind::rtcp;
+  if (e.cfg.rtcp_mux) return rtp::classify_muxed({p.data, p.len});
+  return rtp::Kind::rtp;
+}
+
+// A DTLS datagram from the party: the source must be one RTP may come from (it latches an
+// unlatched endpoint, as a first RTP packet would).
+std::optional<DropReason> take_dtls(Endpoint& e, io::Packet* p, int64_t now_ns,
+                                    DtlsSink& sink) noexcept {
+  if (!source_allowed(e, *p, Classified{rtp::Kind::rtp, e.latched_ssrc})) {
+    e.dropped.add();
+    return DropReason::unexpected_source;
+  }
+  e.last_seen_ns.store(now_ns, std::memory_order_relaxed);
+  sink.on_dtls(e, *p, now_ns);
+  return DropReason::absorbed;
+}
+
 }  // namespace
 
 std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
-                                    StunResponder* stun) noexcept {
+                                    StunResponder* stun, DtlsSink* dtls) noexcept {
   if (p->socket >= table.size) return DropReason::inactive;
   Endpoint& e = table.slots[p->socket];
   if (!e.active) return DropReason::inactive;
   if (stun != nullptr && e.cfg.stun.enabled() && looks_like_stun({p->data, p->len}))
     return answer_stun(e, p, now_ns, *stun);
+  if (e.cfg.crypto != nullptr) {
+    if (e.cfg.crypto->dtls != nullptr && looks_like_dtls(*p)) {
+      if (dtls == nullptr) return DropReason::absorbed;
+      return take_dtls(e, p, now_ns, *dtls);
+    }
+    const rtp::Kind k = expected_kind(e, *p);
+    if (k == rtp::Kind::invalid) {
+      e.errors.add();
+      return DropReason::malformed;
+    }
+    if (auto r = unprotect(e, p, k == rtp::Kind::rtcp)) return r;
+  }
 
   const Classified c = classify(e, *p);
   if (c.kind == rtp::Kind::invalid) {
@@ -122,6 +201,9 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
   if (!f.latched && !f.signaled_usable) {
     e.dropped.add();
     return DropReason::no_destination;
+  }
+  if (f.cfg.crypto != nullptr) {
+    if (auto r = protect(e, f, p, c.kind == rtp::Kind::rtcp)) return r;
   }
   p->socket = out;
   p->addr = f.latched ? f.latched_addr : f.cfg.signaled;

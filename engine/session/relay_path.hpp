@@ -17,11 +17,30 @@ struct EndpointTable {
   uint32_t size = 0;
 };
 
+// Takes the DTLS handshake datagrams (RFC 7983: first byte 20..63) that arrive on endpoints with
+// a DTLS association: the shard, which can send the association's answers and install its keys.
+class DtlsSink {
+ public:
+  virtual void on_dtls(Endpoint& e, const io::Packet& p, int64_t now_ns) noexcept = 0;
+
+ protected:
+  ~DtlsSink() = default;
+};
+
+// RFC 7983 section 7: a first byte of 20..63 is DTLS.
+inline bool looks_like_dtls(const io::Packet& p) noexcept {
+  return p.len >= 13 && p.data[0] >= 20 && p.data[0] <= 63;
+}
+
 // Returns nullopt when the packet is rewritten for sending (p->socket and p->addr now name the
 // output socket and destination), or the reason it must be dropped. With a STUN responder, ICE
 // connectivity checks to endpoints that have credentials are answered: the packet becomes the
-// response, sent back from the socket it arrived on.
+// response, sent back from the socket it arrived on. SRTP from a party whose endpoint has keys is
+// authenticated and decrypted before anything else looks at it, and what leaves towards a party
+// with keys is encrypted; with a DTLS sink, DTLS datagrams go to the endpoint's association
+// (then the packet is dropped as `absorbed`, its bytes consumed).
 std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
-                                    StunResponder* stun = nullptr) noexcept;
+                                    StunResponder* stun = nullptr,
+                                    DtlsSink* dtls = nullptr) noexcept;
 
 }  // namespace rtpx::engine

@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -15,10 +16,13 @@ Shard::Shard(uint32_t id, std::unique_ptr<io::IoBackend> backend, EndpointTable 
       backend_(std::move(backend)),
       table_(table),
       burst_(burst < 1 ? 1 : (burst > kMaxBurst ? kMaxBurst : burst)),
-      commands_(4096) {}
+      commands_(4096) {
+  dtls_watch_.reserve(1024);
+}
 
 Shard::~Shard() {
   stop();
+  draining_ = true;
   apply_commands();  // sockets still queued (never-started shard) go to the backend, which closes
                      // them
 }
@@ -81,19 +85,24 @@ void Shard::apply_commands() noexcept {
         if (backend_->add_socket(c.id, c.fd) == io::IoStatus::ok) {
           e.reset(c.cfg);
           counters_.sockets.add();
+          if (e.cfg.crypto != nullptr) crypto_configured(c.id, e, now_ns());
         } else {
           ::close(c.fd);
         }
         break;
-      case ShardCommand::Op::update:
+      case ShardCommand::Op::update: {
         // The party moved (re-INVITE with a new address): latch afresh.
         if (!(c.cfg.signaled == e.cfg.signaled)) e.unlatch();
+        const EndpointCrypto* before = e.cfg.crypto;
         e.configure(c.cfg);
+        if (e.cfg.crypto != nullptr && e.cfg.crypto != before) crypto_configured(c.id, e, now_ns());
         break;
+      }
       case ShardCommand::Op::remove:
         if (e.active) {
           backend_->remove_socket(c.id);
           e.active = false;
+          e.cfg.crypto = nullptr;  // the control plane frees it once this is applied
           counters_.sockets.set(counters_.sockets.get() - 1);
         }
         break;
@@ -107,6 +116,15 @@ void Shard::apply_commands() noexcept {
 size_t Shard::poll_once(int wait_ms) noexcept {
   apply_commands();
   counters_.loops.add();
+  if (dtls_next_ns_ != INT64_MAX) {
+    const int64_t t = now_ns();
+    if (t >= dtls_next_ns_) run_dtls_timers(t);
+    // Sleep no longer than the next DTLS retransmission.
+    if (dtls_next_ns_ != INT64_MAX && wait_ms > 0) {
+      const int64_t ms = (dtls_next_ns_ - t) / 1'000'000 + 1;
+      if (ms < wait_ms) wait_ms = static_cast<int>(ms < 1 ? 1 : ms);
+    }
+  }
   size_t n = backend_->rx_burst({rx_, burst_});
   if (n == 0) {
     if (wait_ms > 0) backend_->wait(wait_ms);
@@ -117,7 +135,7 @@ size_t Shard::poll_once(int wait_ms) noexcept {
   size_t ntx = 0, ndrop = 0;
   for (size_t i = 0; i < n; ++i) {
     io::Packet* p = rx_[i];
-    if (auto reason = relay_one(table_, p, now, &stun_)) {
+    if (auto reason = relay_one(table_, p, now, &stun_, this)) {
       counters_.drops[static_cast<size_t>(*reason)].add();
       drop_[ndrop++] = p;
     } else {
@@ -131,6 +149,91 @@ size_t Shard::poll_once(int wait_ms) noexcept {
     if (sent < ntx) counters_.drops[static_cast<size_t>(DropReason::tx_error)].add(ntx - sent);
   }
   return n;
+}
+
+// An endpoint got a new EndpointCrypto. A DTLS client starts its handshake now (towards the
+// party's address, once known); any association under way is watched for its timers.
+void Shard::crypto_configured(io::SocketId id, Endpoint& e, int64_t now) noexcept {
+  if (draining_) {
+    e.cfg.crypto = nullptr;
+    return;
+  }
+  dtls::Connection* d = e.cfg.crypto->dtls.get();
+  if (d == nullptr) return;
+  if (d->state() == dtls::State::idle) {
+    d->start(now);
+    e.cfg.crypto->publish(d->state());
+    send_dtls(id, e);
+  }
+  dtls_progress(e);
+  if (d->state() == dtls::State::connecting || d->state() == dtls::State::idle) {
+    dtls_watch_.push_back({id, e.cfg.crypto});  // reserved: allocates only past 1024 handshakes
+    dtls_next_ns_ = std::min(dtls_next_ns_, d->next_timer_ns());
+  }
+}
+
+// Sends what the association queued, to the party's latched (else signaled) address. Without
+// either, the datagrams wait in OpenSSL for the next retransmission.
+void Shard::send_dtls(io::SocketId id, Endpoint& e) noexcept {
+  dtls::Connection& d = *e.cfg.crypto->dtls;
+  const bool known = e.latched || e.signaled_usable;
+  const net::SockAddr& to = e.latched ? e.latched_addr : e.cfg.signaled;
+  uint8_t buf[dtls::Connection::kMaxDatagram];
+  uint32_t len = 0;
+  while (d.pop_datagram(buf, &len)) {
+    if (known) (void)backend_->send_datagram(id, to, {buf, len});
+  }
+}
+
+// After the association moved: install the keys it produced, publish its state.
+void Shard::dtls_progress(Endpoint& e) noexcept {
+  EndpointCrypto& c = *e.cfg.crypto;
+  dtls::Connection& d = *c.dtls;
+  const dtls::State s = d.state();
+  if (s == dtls::State::connected && !c.has_keys() && d.keying()) {
+    if (!c.install(*d.keying())) {
+      c.publish(dtls::State::failed, "the negotiated SRTP keys could not be set up");
+      return;
+    }
+  }
+  if (s == dtls::State::failed) {
+    c.publish(s, d.failure().c_str());
+  } else if (s != c.dtls_state.load(std::memory_order_relaxed)) {
+    c.publish(s);
+  }
+}
+
+void Shard::on_dtls(Endpoint& e, const io::Packet& p, int64_t now) noexcept {
+  dtls::Connection& d = *e.cfg.crypto->dtls;
+  const dtls::State before = d.state();
+  d.receive({p.data, p.len}, now);
+  send_dtls(p.socket, e);
+  if (d.state() != before || d.state() == dtls::State::connected) dtls_progress(e);
+  // A server learns of its handshake from the first ClientHello: watch its timers from now on.
+  if (before == dtls::State::idle && d.state() == dtls::State::connecting) {
+    dtls_watch_.push_back({p.socket, e.cfg.crypto});
+  }
+  dtls_next_ns_ = std::min(dtls_next_ns_, d.next_timer_ns());
+}
+
+void Shard::run_dtls_timers(int64_t now) noexcept {
+  int64_t next = INT64_MAX;
+  std::erase_if(dtls_watch_, [&](const DtlsWatch& w) {
+    if (w.id >= table_.size) return true;
+    Endpoint& e = table_.slots[w.id];
+    if (!e.active || e.cfg.crypto != w.crypto || e.cfg.crypto->dtls == nullptr) return true;
+    dtls::Connection& d = *e.cfg.crypto->dtls;
+    if (d.next_timer_ns() <= now) {
+      d.on_timer(now);
+      send_dtls(w.id, e);
+      dtls_progress(e);
+    }
+    const dtls::State s = d.state();
+    if (s != dtls::State::connecting && s != dtls::State::idle) return true;
+    next = std::min(next, d.next_timer_ns());
+    return false;
+  });
+  dtls_next_ns_ = next;
 }
 
 void Shard::run() noexcept {

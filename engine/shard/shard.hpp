@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "engine/core/relaxed_counter.hpp"
 #include "engine/io/io_backend.hpp"
@@ -25,7 +26,7 @@ struct ShardCounters {
   RelaxedCounter busy_loops;  // iterations that received packets
 };
 
-class Shard {
+class Shard final : private DtlsSink {
  public:
   static constexpr uint32_t kMaxBurst = 256;
 
@@ -58,6 +59,7 @@ class Shard {
   size_t poll_once(int wait_ms) noexcept;
 
   uint32_t id() const noexcept { return id_; }
+  bool running() const noexcept { return thread_.joinable(); }
   io::IoBackend& backend() noexcept { return *backend_; }
   const io::IoBackend& backend() const noexcept { return *backend_; }
   const ShardCounters& counters() const noexcept { return counters_; }
@@ -66,6 +68,19 @@ class Shard {
   void apply_commands() noexcept;
   void run() noexcept;
   static int64_t now_ns() noexcept;
+
+  // DTLS-SRTP, the slow path: handshake datagrams, retransmission timers, keys.
+  void on_dtls(Endpoint& e, const io::Packet& p, int64_t now_ns) noexcept override;
+  void crypto_configured(io::SocketId id, Endpoint& e, int64_t now_ns) noexcept;
+  void send_dtls(io::SocketId id, Endpoint& e) noexcept;
+  void dtls_progress(Endpoint& e) noexcept;
+  void run_dtls_timers(int64_t now_ns) noexcept;
+  struct DtlsWatch {
+    io::SocketId id;
+    EndpointCrypto* crypto;  // compared with the endpoint's current one, never dereferenced alone
+  };
+  std::vector<DtlsWatch> dtls_watch_;  // associations whose handshake is under way
+  int64_t dtls_next_ns_ = INT64_MAX;   // earliest timer among them
 
   uint32_t id_;
   std::unique_ptr<io::IoBackend> backend_;
@@ -77,6 +92,9 @@ class Shard {
   uint64_t posted_ = 0;  // control thread
   std::atomic<uint64_t> applied_{0};
   std::atomic<bool> stop_{false};
+  // Destruction: queued commands only open and close sockets; the SRTP state they name may be
+  // gone already.
+  bool draining_ = false;
   std::thread thread_;
   ShardCounters counters_;
   io::Packet* rx_[kMaxBurst];

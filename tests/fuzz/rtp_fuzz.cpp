@@ -1,5 +1,6 @@
 // Fuzz target for the packet path's parsers and the relay decision: any datagram on any kind of
-// endpoint must be relayed or dropped with a reason, never crash or read out of bounds.
+// endpoint must be relayed or dropped with a reason, never crash or read out of bounds. Party B
+// speaks SRTP (SDES keys), so garbage also goes through SRTP/SRTCP authentication.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // One call: slots 0/1 face A (0 muxed), 2/3 face B.
   static engine::Endpoint slots[4];
+  static engine::EndpointCrypto* srtp = [] {
+    auto* crypto = new engine::EndpointCrypto;  // lives as long as the fuzzer
+    engine::srtp::MasterKey k;
+    k.suite = engine::srtp::Suite::aes_cm_128_hmac_sha1_80;
+    std::string error;
+    crypto->inbound =
+        engine::srtp::Context::create(k, engine::srtp::Context::Direction::inbound, &error);
+    crypto->outbound =
+        engine::srtp::Context::create(k, engine::srtp::Context::Direction::outbound, &error);
+    return crypto;
+  }();
   const auto a = *net::SockAddr::from_ip("127.0.0.1", 4000);
   const auto b = *net::SockAddr::from_ip("127.0.0.1", 5000);
   for (int i = 0; i < 4; ++i) {
@@ -33,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cfg.rtcp_forward_to = i < 2 ? 3 : 0;
     cfg.relatch = static_cast<engine::Relatch>(size % 3);
     cfg.strict_source = (size & 4) != 0;
+    if (i >= 2) cfg.crypto = srtp;
     slots[i].reset(cfg);
   }
   uint8_t buf[2048];
@@ -46,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     p.socket = s;
     p.addr = (size & 1) ? a : b;
     auto verdict = engine::relay_one({slots, 4}, &p, 1);
-    if (!verdict && p.socket >= 4) std::abort();
+    if (!verdict && (p.socket >= 4 || p.len > p.cap)) std::abort();
   }
   return 0;
 }
