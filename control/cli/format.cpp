@@ -163,6 +163,18 @@ std::string format_call(const json& call, double now) {
                        seen.is_number() ? format_age(seen, now) + " ago" : "-"});
       }
       out += table.render("    ");
+      for (const json& s : array_or_empty(field(m, "streams"))) {
+        const json& c = field(s, "srtp");
+        if (!c.is_object()) continue;
+        out += "    " + text(field(s, "component")) + " srtp: " + text(field(c, "key_exchange"));
+        if (field(c, "suite").is_string()) out += " " + text(field(c, "suite"));
+        if (const json& d = field(c, "dtls"); d.is_object()) {
+          out += ", dtls " + text(field(d, "role")) + " " + text(field(d, "state"));
+          if (field(d, "failure").is_string()) out += " (" + text(field(d, "failure")) + ")";
+        }
+        out += ", auth failures " + count(field(c, "auth_failures")) + ", replays " +
+               count(field(c, "replays")) + "\n";
+      }
     }
   }
   return out;

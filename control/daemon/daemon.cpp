@@ -71,6 +71,8 @@ Daemon::Daemon(const config::Config& config) : config_(config), tick_(io_) {
   ctx_->publish = [this](const nlohmann::json& ev) { return control_->publish(ev); };
   sessions_->set_event_sink([this](const control::SessionEvent& ev) {
     if (ev.name == "media_timeout") spdlog::info("call {}: media timeout", ev.call_id);
+    if (ev.name == "dtls_failed")
+      spdlog::warn("call {}: DTLS-SRTP handshake failed: {}", ev.call_id, ev.reason);
     control_->publish(ev);
   });
   engine_->start();

@@ -25,6 +25,10 @@ Value stream(const control::StreamSnapshot& s) {
   flags.emplace_back(s.component == "rtp" ? "RTP" : "RTCP");
   flags.emplace_back("filled");
   if (s.latched) flags.emplace_back("confirmed");
+  if (s.srtp) {
+    flags.emplace_back(s.srtp->key_exchange == "dtls" ? "DTLS" : "SDES");
+    if (!s.srtp->suite.empty()) flags.emplace_back("SRTP");
+  }
   Dict d{
       {"local port", static_cast<int64_t>(s.local.port())},
       {"local address", s.local.ip_string()},
@@ -34,6 +38,15 @@ Value stream(const control::StreamSnapshot& s) {
       {"last packet", static_cast<int64_t>(s.stats.last_seen ? std::floor(*s.stats.last_seen) : 0)},
       {"flags", std::move(flags)},
       {"stats", counters(s.stats)}};
+  if (s.srtp) {
+    Dict crypto{{"key exchange", s.srtp->key_exchange},
+                {"auth failures", static_cast<int64_t>(s.srtp->auth_failures)},
+                {"replays", static_cast<int64_t>(s.srtp->replays)}};
+    if (!s.srtp->suite.empty()) crypto.emplace_back("crypto suite", s.srtp->suite);
+    if (!s.srtp->dtls_state.empty()) crypto.emplace_back("DTLS state", s.srtp->dtls_state);
+    if (!s.srtp->failure.empty()) crypto.emplace_back("DTLS failure", s.srtp->failure);
+    d.emplace_back("SRTP", std::move(crypto));
+  }
   return d;
 }
 

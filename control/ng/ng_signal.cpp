@@ -40,8 +40,8 @@ struct Warnings {
 };
 
 // Keys that name features rtpxd does not have yet: accepted (any type) and reported.
-constexpr std::string_view kUnsupportedKeys[] = {"codec", "ptime",       "T.38",        "SDES",
-                                                 "DTLS",  "record call", "record-call", "metadata"};
+constexpr std::string_view kUnsupportedKeys[] = {"codec",       "ptime",       "T.38",
+                                                 "record call", "record-call", "metadata"};
 
 }  // namespace
 
@@ -152,11 +152,21 @@ Result<NgSignal> parse_ng_signal(const Value& v, bool answer, control::MediaFami
     }
   }
 
+  auto sdes = ng_string_list(v, "SDES");
+  if (!sdes) return sdes.error();
+  for (const std::string& x : *sdes)
+    if (!control::apply_sdes_value(r.srtp, x)) w.unknown.push_back("SDES=" + x);
+  auto dtls = ng_string(v, "DTLS", nullptr);
+  if (!dtls) return dtls.error();
+  if (!dtls->empty() && !control::apply_dtls_value(r.srtp, *dtls))
+    w.unknown.push_back("DTLS=" + *dtls);
+  auto fingerprint = ng_string(v, "DTLS-fingerprint", nullptr);
+  if (!fingerprint) return fingerprint.error();
+  if (!fingerprint->empty() && !control::apply_signal_flag(r, "DTLS-fingerprint=" + *fingerprint))
+    w.unknown.push_back("DTLS-fingerprint=" + *fingerprint);
+
   for (std::string_view k : kUnsupportedKeys) {
     if (v.find(k) == nullptr) continue;
-    if (k == "DTLS" && v.find(k)->is_string() &&
-        (v.find(k)->as_string() == "off" || v.find(k)->as_string() == "no"))
-      continue;  // plain RTP is what rtpxd does
     if ((k == "record call" || k == "record-call") && v.find(k)->is_string() &&
         v.find(k)->as_string() == "no")
       continue;

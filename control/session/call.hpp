@@ -3,10 +3,12 @@
 // RTP/RTCP sockets facing that leg's party. The packet path sees only the endpoints these name.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "control/session/signal_request.hpp"
+#include "control/session/srtp_side.hpp"
 #include "engine/io/packet.hpp"
 #include "engine/net/sock_addr.hpp"
 
@@ -19,6 +21,11 @@ struct StreamSlot {
   net::SockAddr signaled;             // where the party said it receives
   int fd = -1;                        // bound socket not yet handed to the shard
   bool posted = false;                // added to the shard
+  // SRTP for this socket (null: plain RTP). The shard uses it; it is freed only after the shard
+  // applied the command that stopped using it.
+  std::unique_ptr<engine::EndpointCrypto> crypto;
+  std::string crypto_key;         // what `crypto` was made from (generation, agreed, DTLS)
+  bool failure_reported = false;  // a DTLS failure was announced as an event
 };
 
 // ICE short-term credentials rtpxd presents to one party (RFC 8445 section 5.3).
@@ -39,6 +46,7 @@ struct MediaSide {
   IceCredentials ice_local;  // what rtpxd presents to this party; empty: no ICE towards it
   std::string ptime;         // this party's a=ptime, for the other side's answer
   std::string mid;           // this party's a=mid
+  SrtpSide srtp;             // SRTP with this party
   int family = AF_UNSPEC;    // AF_INET/AF_INET6 of the sockets facing this party (once allocated)
   StreamSlot rtp;
   StreamSlot rtcp;

@@ -34,6 +34,21 @@ StreamSnapshot SessionService::stream_snapshot(const StreamSlot& s, int af, cons
     out.stats.dropped = e.dropped.get();
     const int64_t seen = e.last_seen_ns.load(std::memory_order_relaxed);
     if (seen != 0) out.stats.last_seen = wall - static_cast<double>(mono - seen) / 1e9;
+    if (s.crypto) {
+      SrtpSnapshot srtp;
+      const engine::EndpointCrypto& c = *s.crypto;
+      srtp.auth_failures = e.srtp_auth_failures.get();
+      srtp.replays = e.srtp_replays.get();
+      srtp.key_exchange = c.kx == engine::KeyExchange::dtls ? "dtls" : "sdes";
+      if (c.keyed.load(std::memory_order_acquire))
+        srtp.suite = engine::srtp::info(static_cast<engine::srtp::Suite>(c.suite.load())).name;
+      if (c.kx == engine::KeyExchange::dtls) {
+        const engine::dtls::State st = c.dtls_state.load(std::memory_order_acquire);
+        srtp.dtls_state = engine::dtls::to_string(st);
+        if (st == engine::dtls::State::failed) srtp.failure = c.failure;
+      }
+      out.srtp = std::move(srtp);
+    }
   }
   return out;
 }
@@ -61,6 +76,9 @@ CallSnapshot SessionService::snapshot(const Call& call) const {
       if (side.rtp.port != 0) {
         ms.streams.push_back(stream_snapshot(side.rtp, side.family, "rtp", wall, mono));
         ms.streams.push_back(stream_snapshot(side.rtcp, side.family, "rtcp", wall, mono));
+        for (StreamSnapshot& st : ms.streams)
+          if (st.srtp && st.srtp->key_exchange == "dtls")
+            st.srtp->dtls_role = side.srtp.role == engine::dtls::Role::client ? "active" : "passive";
         add(snap.rtp_totals, ms.streams[0].stats);
         add(snap.rtcp_totals, ms.streams[1].stats);
       }

@@ -18,6 +18,17 @@ struct StreamStats {
   std::optional<double> last_seen;  // wall clock seconds
 };
 
+// SRTP on one socket: how it is keyed and what it rejected.
+struct SrtpSnapshot {
+  std::string key_exchange;  // "sdes" / "dtls"
+  std::string suite;         // once keyed
+  std::string dtls_state;    // DTLS-SRTP: idle, connecting, connected, failed, closed
+  std::string dtls_role;     // "active" (client) / "passive" (server)
+  std::string failure;       // why the DTLS handshake failed
+  uint64_t auth_failures = 0;
+  uint64_t replays = 0;
+};
+
 struct StreamSnapshot {
   std::string component;  // "rtp" / "rtcp"
   net::SockAddr local;
@@ -25,6 +36,7 @@ struct StreamSnapshot {
   net::SockAddr peer;  // latched source, else signaled
   bool latched = false;
   StreamStats stats;
+  std::optional<SrtpSnapshot> srtp;  // SRTP towards this party
 };
 
 struct MediaSnapshot {
@@ -69,9 +81,9 @@ struct SessionCounters {
 };
 
 struct SessionEvent {
-  std::string name;  // session_created, session_deleted, media_timeout
+  std::string name;  // session_created, session_deleted, media_timeout, dtls_failed
   std::string call_id;
-  std::string reason;  // for session_deleted: request, timeout, shutdown
+  std::string reason;  // session_deleted: request, timeout, shutdown; dtls_failed: why
   double time = 0;
 };
 

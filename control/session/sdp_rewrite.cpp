@@ -51,9 +51,14 @@ bool is_rtp(const sdp::Media& m) {
 }
 
 // Handled here and written at their fixed place; everything else keeps its relative order.
+// SRTP key exchange: the party's lines never reach the other party, rtpxd writes its own.
+bool is_key_exchange(std::string_view name) {
+  return name == "crypto" || name == "fingerprint" || name == "setup" || name == "tls-id";
+}
+
 bool is_rebuilt(const Attribute& a) {
   return is_codec_attribute(a) || is_direction(a) || is_ice(a.name) || a.name == "mid" ||
-         a.name == "rtcp" || a.name == "rtcp-mux" || a.name == "ptime";
+         a.name == "rtcp" || a.name == "rtcp-mux" || a.name == "ptime" || is_key_exchange(a.name);
 }
 
 // RFC 8445 section 5.1.2.1 with type preference 126 (host) and local preference 65535.
@@ -127,6 +132,7 @@ void rebuild_media(const sdp::Session& session, sdp::Media& m, const LocalMedia&
       break;
   }
   if (local.rtcp_mux) out.push_back({"rtcp-mux", std::nullopt});
+  for (const Attribute& a : local.srtp) out.push_back(a);
   if (ptime.empty()) ptime = local.ptime_fallback;
   if (!ptime.empty() && is_rtp(m)) out.push_back({"ptime", ptime});
 
@@ -205,7 +211,7 @@ void rewrite_sdp(sdp::Session& s, std::span<const LocalMedia> local, const Rewri
 
   // Session level: direction now lives in each media, the party's ICE and BUNDLE are gone.
   std::erase_if(s.attributes, [](const Attribute& a) {
-    return is_direction(a) || is_ice(a.name) || a.name == "rtpengine" ||
+    return is_direction(a) || is_ice(a.name) || a.name == "rtpengine" || is_key_exchange(a.name) ||
            (a.name == "group" && a.value && a.value->rfind("BUNDLE", 0) == 0);
   });
   // rtpxd answers connectivity checks but does not run its own (RFC 8445 section 2.5).

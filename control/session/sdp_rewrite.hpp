@@ -31,6 +31,7 @@ struct LocalMedia {
   std::string ptime_fallback;           // a=ptime when the SDP has none (the other party's)
   std::string mid_fallback;             // a=mid when the SDP has none
   std::string address;                  // rtpxd's address for this media; empty: opt.address
+  std::vector<sdp::Attribute> srtp;     // a=crypto / a=setup / a=fingerprint rtpxd presents
 };
 
 struct RewriteOptions {

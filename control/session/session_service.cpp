@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "control/session/sdp_rewrite.hpp"
+#include "control/session/srtp_negotiation.hpp"
 
 namespace rtpx::control {
 namespace {
@@ -60,29 +61,15 @@ std::string attribute_value(const sdp::Media& m, const char* name) {
   return a != nullptr && a->value ? *a->value : std::string{};
 }
 
-bool is_srtp(std::string_view proto) {
-  return proto.find("SAVP") != std::string_view::npos;
-}
-
-// SRTP is terminated nowhere yet: a request that would need it is refused rather than passing
-// encrypted media to a party that expects plain RTP (or the reverse).
-Result<bool> check_protocols(const sdp::Session& s, const SignalRequest& req) {
+// Addresses and the transport protocol are checked before anything changes.
+Result<bool> check_request(const SignalRequest& req) {
   if (!req.media_address.empty() && !net::SockAddr::from_ip(req.media_address, 0))
     return bad_field("media-address", "'" + req.media_address + "' is not an IP address");
   if (req.received_from && !net::SockAddr::from_ip(*req.received_from, 0))
     return bad_field("received-from", "'" + *req.received_from + "' is not an IP address");
-  if (req.transport_protocol.empty()) return true;
-  if (req.transport_protocol != "RTP/AVP" && req.transport_protocol != "RTP/AVPF") {
+  if (!req.transport_protocol.empty() && !known_transport_protocol(req.transport_protocol)) {
     return Error{ErrorCode::not_supported, "transport-protocol",
-                 "transport-protocol '" + req.transport_protocol +
-                     "' is not supported (SRTP is not supported yet)"};
-  }
-  for (const sdp::Media& m : s.media) {
-    if (m.port != 0 && is_srtp(m.proto)) {
-      return Error{ErrorCode::not_supported, "transport-protocol",
-                   "bridging " + m.proto + " to " + req.transport_protocol +
-                       " needs SRTP, which is not supported yet"};
-    }
+                 "transport-protocol '" + req.transport_protocol + "' is not supported"};
   }
   return true;
 }
@@ -102,7 +89,10 @@ int64_t SessionService::mono_now_ns() {
 }
 
 SessionService::SessionService(engine::Engine& engine, const config::MediaConfig& media)
-    : engine_(engine), media_(media), loop_id_(random_token(12)) {
+    : engine_(engine),
+      media_(media),
+      loop_id_(random_token(12)),
+      certificate_(engine::dtls::Certificate::generate()) {
   for (char& c : loop_id_)
     if (c == '+' || c == '/') c = 'x';
   const auto range = static_cast<io::SocketId>(uint32_t{media.port_max} + 1 - media.port_min);
@@ -128,6 +118,12 @@ uint32_t SessionService::endpoint_slots(const config::MediaConfig& media) {
 
 SessionService::~SessionService() {
   clear();
+  // A running shard may still hold SRTP state of the calls just deleted: let it move on first.
+  // (A stopped shard drains its queue without looking at that state.)
+  for (const Retired& r : retired_) {
+    engine::Shard& shard = engine_.shard(r.shard);
+    if (shard.running()) shard.wait_applied(r.ticket, 1000);
+  }
 }
 
 Result<Call*> SessionService::find_or_create(const SignalRequest& req, bool create) {
@@ -166,6 +162,9 @@ void SessionService::reap_released_ports() const {
     if (!engine_.shard(r.shard).applied(r.ticket)) return false;
     family(r.family).ports.release(r.port);
     return true;
+  });
+  std::erase_if(retired_, [this](const Retired& r) {
+    return engine_.shard(r.shard).applied(r.ticket);
   });
 }
 
@@ -227,13 +226,20 @@ Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& 
 }
 
 // An offer from leg `from`: what rtpxd offers the other party (rtcp-mux, ICE).
-void SessionService::negotiate_offer(Call& call, int from, const sdp::Session& s,
-                                     const SignalRequest& req) {
+Result<bool> SessionService::negotiate_offer(Call& call, int from, const sdp::Session& s,
+                                             const SignalRequest& req) {
   const RtcpMuxPolicy& p = req.rtcp_mux;
   call.mux_policy = p;
   for (size_t i = 0; i < s.media.size(); ++i) {
     MediaSide& a = call.legs[from].media[i];
     MediaSide& b = call.legs[1 - from].media[i];
+    const sdp::Media& m = s.media[i];
+    if (!req.transport_protocol.empty() && m.proto.find("RTP/") != std::string::npos)
+      b.protocol = req.transport_protocol;
+    else
+      b.protocol = m.proto;
+    if (auto r = srtp_take_offer(a.srtp, s, m, req.srtp); !r) return r;
+    if (m.port != 0) srtp_make_offer(b.srtp, b.protocol, req.srtp);
     a.mux_offered = s.media[i].rtcp_mux();
     b.mux_offered = (a.mux_offered && !p.demux) || p.offer || p.require;
     const bool ice = req.ice == IceMode::kForce || (req.ice == IceMode::kDefault && a.ice_remote);
@@ -243,17 +249,19 @@ void SessionService::negotiate_offer(Call& call, int from, const sdp::Session& s
       b.ice_local = new_ice_credentials();
     }
   }
+  return true;
 }
 
 // An answer to leg `offerer`'s offer: what is agreed with each party, what the offerer gets.
-void SessionService::negotiate_answer(Call& call, int offerer, const sdp::Session& s,
-                                      const SignalRequest& req) {
+Result<bool> SessionService::negotiate_answer(Call& call, int offerer, const sdp::Session& s,
+                                              const SignalRequest& req) {
   RtcpMuxPolicy p = call.mux_policy;
   p.accept = p.accept || req.rtcp_mux.accept;
   p.reject = p.reject || req.rtcp_mux.reject;
   for (size_t i = 0; i < s.media.size(); ++i) {
     MediaSide& a = call.legs[offerer].media[i];
     MediaSide& b = call.legs[1 - offerer].media[i];
+    if (auto r = srtp_take_answer(b.srtp, s, s.media[i]); !r) return r;
     b.rtcp_mux = b.mux_offered && s.media[i].rtcp_mux();
     a.rtcp_mux = a.mux_offered && !p.reject && (p.accept || p.demux || p.require || b.rtcp_mux);
     if (!b.ice_remote) b.ice_local = {};  // offered ICE, the party declined it
@@ -264,9 +272,11 @@ void SessionService::negotiate_answer(Call& call, int offerer, const sdp::Sessio
       a.ice_local = new_ice_credentials();
     }
   }
+  return true;
 }
 
-void SessionService::post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg) {
+uint64_t SessionService::post_stream(Call& call, StreamSlot& s,
+                                     const engine::EndpointConfig& cfg) {
   engine::ShardCommand cmd;
   cmd.id = s.slot;
   cmd.cfg = cfg;
@@ -278,14 +288,43 @@ void SessionService::post_stream(Call& call, StreamSlot& s, const engine::Endpoi
   } else {
     cmd.op = engine::ShardCommand::Op::update;
   }
-  engine_.shard(call.shard).queue(cmd);  // the caller wakes the shard once for all of them
+  return engine_.shard(call.shard).queue(cmd);  // the caller wakes the shard once for them all
+}
+
+// The SRTP state the socket of `side` needs (null for plain RTP), made anew only when what it
+// depends on changed. The one it replaces goes to `old`, to be freed once the shard moved on.
+Result<engine::EndpointCrypto*> SessionService::crypto_for(const MediaSide& side, StreamSlot& slot,
+                                                           bool rtcp,
+                                                           std::unique_ptr<engine::EndpointCrypto>* old) {
+  if (!side.srtp.enabled) {
+    *old = std::move(slot.crypto);
+    slot.crypto_key.clear();
+    return nullptr;
+  }
+  // An RTCP socket that mux leaves idle gets no DTLS association of its own.
+  const bool with_dtls = !rtcp || !(side.rtcp_mux || side.mux_offered);
+  const std::string key = std::to_string(side.srtp.generation) + (side.srtp.agreed ? "+" : "-") +
+                          (with_dtls ? "d" : "");
+  if (slot.crypto && slot.crypto_key == key) return slot.crypto.get();
+  auto made = make_endpoint_crypto(side.srtp, with_dtls, certificate_);
+  if (!made) return made.error();
+  *old = std::move(slot.crypto);
+  slot.crypto = std::move(*made);
+  slot.crypto_key = key;
+  slot.failure_reported = false;
+  return slot.crypto.get();
+}
+
+void SessionService::retire(uint32_t shard, uint64_t ticket,
+                            std::unique_ptr<engine::EndpointCrypto> crypto) {
+  if (crypto) retired_.push_back({shard, ticket, std::move(crypto)});
 }
 
 // Configures the four endpoints of media `i`: what arrives facing one leg leaves facing the other.
-void SessionService::wire(Call& call, size_t i) {
-  if (i >= call.legs[0].media.size() || i >= call.legs[1].media.size()) return;
+Result<bool> SessionService::wire(Call& call, size_t i) {
+  if (i >= call.legs[0].media.size() || i >= call.legs[1].media.size()) return true;
   MediaSide* sides[2] = {&call.legs[0].media[i], &call.legs[1].media[i]};
-  if (sides[0]->rtp.port == 0 || sides[1]->rtp.port == 0) return;
+  if (sides[0]->rtp.port == 0 || sides[1]->rtp.port == 0) return true;
   for (int k = 0; k < 2; ++k) {
     MediaSide& x = *sides[k];
     const MediaSide& y = *sides[1 - k];
@@ -299,18 +338,26 @@ void SessionService::wire(Call& call, size_t i) {
     cfg.stun.set(x.ice_local.ufrag, x.ice_local.pwd);
     // Muxed RTCP may arrive as soon as mux is offered (RFC 5761 section 5.1.3).
     cfg.rtcp_mux = x.rtcp_mux || x.mux_offered;
+    std::unique_ptr<engine::EndpointCrypto> old_rtp, old_rtcp;
+    auto rtp_crypto = crypto_for(x, x.rtp, false, &old_rtp);
+    if (!rtp_crypto) return rtp_crypto.error();
+    auto rtcp_crypto = crypto_for(x, x.rtcp, true, &old_rtcp);
+    if (!rtcp_crypto) return rtcp_crypto.error();
     cfg.component = engine::Component::rtp;
     cfg.signaled = x.rtp.signaled;
     cfg.forward_to = y.rtp.slot;
     cfg.rtcp_forward_to = y_rtcp;
-    post_stream(call, x.rtp, cfg);
+    cfg.crypto = *rtp_crypto;
+    retire(call.shard, post_stream(call, x.rtp, cfg), std::move(old_rtp));
     cfg.component = engine::Component::rtcp;
     cfg.rtcp_mux = false;
     cfg.signaled = x.rtcp.signaled;
     cfg.forward_to = y_rtcp;
     cfg.rtcp_forward_to = y_rtcp;
-    post_stream(call, x.rtcp, cfg);
+    cfg.crypto = *rtcp_crypto;
+    retire(call.shard, post_stream(call, x.rtcp, cfg), std::move(old_rtcp));
   }
+  return true;
 }
 
 // The SDP goes to the party of leg `to_leg`: it must send to the sockets facing it, which are
@@ -333,8 +380,13 @@ std::string SessionService::rewritten_for(const Call& call, int to_leg, sdp::Ses
     l.rtcp_mux = mux;
     l.ice = side.ice_local.empty() ? nullptr : &side.ice_local;
     l.ice_rtcp_candidate = !mux_only;
-    if (!req.transport_protocol.empty() && s.media[i].proto.find("RTP/") != std::string::npos)
-      l.protocol = req.transport_protocol;
+    if (s.media[i].proto.find("RTP/") != std::string::npos) {
+      if (answer && !req.transport_protocol.empty())
+        l.protocol = req.transport_protocol;
+      else if (!side.protocol.empty())
+        l.protocol = side.protocol;
+      l.srtp = srtp_attributes(side.srtp, answer, *certificate_, req.srtp);
+    }
     if (answer && i < from.media.size()) {
       l.ptime_fallback = side.ptime;
       l.mid_fallback = side.mid;
@@ -357,7 +409,7 @@ Result<std::string> SessionService::offer(const SignalRequest& req) {
   if (!parsed) return parsed.error();
   // Our own SDP coming back through a loop: hand it on untouched (rtpengine's loop-protect).
   if (req.loop_protect && loop_marker(*parsed) == loop_id_) return req.sdp;
-  if (auto r = check_protocols(*parsed, req); !r) return r.error();
+  if (auto r = check_request(req); !r) return r.error();
 
   const bool existed = calls_.count(req.call_id) != 0;
   auto found = find_or_create(req, true);
@@ -376,8 +428,17 @@ Result<std::string> SessionService::offer(const SignalRequest& req) {
     return r.error();
   }
   if (req.latching != Latching::kDefault) call.latching = req.latching;
-  negotiate_offer(call, from, *parsed, req);
-  for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
+  if (auto r = negotiate_offer(call, from, *parsed, req); !r) {
+    if (!existed) destroy(req.call_id, "error");
+    return r.error();
+  }
+  for (size_t i = 0; i < parsed->media.size(); ++i) {
+    if (auto r = wire(call, i); !r) {
+      mark_for_wake(call.shard);
+      if (!existed) destroy(req.call_id, "error");
+      return r.error();
+    }
+  }
   mark_for_wake(call.shard);
   call.last_signal = wall_now();
   call.last_signal_mono = mono_now_ns();
@@ -391,7 +452,7 @@ Result<std::string> SessionService::answer(const SignalRequest& req) {
   if (auto r = require(req.to_tag, "to-tag"); !r) return r.error();
   auto parsed = parse_sdp(req.sdp);
   if (!parsed) return parsed.error();
-  if (auto r = check_protocols(*parsed, req); !r) return r.error();
+  if (auto r = check_request(req); !r) return r.error();
   auto found = find_or_create(req, false);
   if (!found) return found.error();
   Call& call = **found;
@@ -405,8 +466,13 @@ Result<std::string> SessionService::answer(const SignalRequest& req) {
   }
   if (auto r = take_sdp(call, answerer, *parsed, req); !r) return r.error();
   if (req.latching != Latching::kDefault) call.latching = req.latching;
-  negotiate_answer(call, offerer, *parsed, req);
-  for (size_t i = 0; i < parsed->media.size(); ++i) wire(call, i);
+  if (auto r = negotiate_answer(call, offerer, *parsed, req); !r) return r.error();
+  for (size_t i = 0; i < parsed->media.size(); ++i) {
+    if (auto r = wire(call, i); !r) {
+      mark_for_wake(call.shard);
+      return r.error();
+    }
+  }
   mark_for_wake(call.shard);
   call.last_signal = wall_now();
   call.last_signal_mono = mono_now_ns();
@@ -427,6 +493,7 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
           cmd.op = engine::ShardCommand::Op::remove;
           cmd.id = s->slot;
           ticket = engine_.shard(call.shard).queue(cmd);
+          retire(call.shard, ticket, std::move(s->crypto));
         } else if (s->fd >= 0) {
           ::close(s->fd);
         }
@@ -463,7 +530,24 @@ Result<CallSnapshot> SessionService::query(const std::string& call_id) const {
   return snapshot(*it->second);
 }
 
+void SessionService::report_dtls_failures() {
+  for (auto& [id, call] : calls_) {
+    for (Leg& leg : call->legs) {
+      for (MediaSide& side : leg.media) {
+        for (StreamSlot* s : {&side.rtp, &side.rtcp}) {
+          if (!s->crypto || s->failure_reported) continue;
+          if (s->crypto->dtls_state.load(std::memory_order_acquire) != engine::dtls::State::failed)
+            continue;
+          s->failure_reported = true;
+          emit("dtls_failed", id, s->crypto->failure);
+        }
+      }
+    }
+  }
+}
+
 size_t SessionService::expire_idle(int64_t now) {
+  report_dtls_failures();
   if (media_.timeout == 0) return 0;
   const int64_t limit = int64_t{media_.timeout} * 1'000'000'000;
   std::vector<std::string> idle;

@@ -39,8 +39,9 @@ class SessionService {
   std::vector<CallSummary> list(size_t limit = SIZE_MAX) const;
   SessionCounters counters() const;
 
-  // Deletes calls whose media has been silent for the configured timeout. Call about once a
-  // second; returns how many were deleted.
+  // Deletes calls whose media has been silent for the configured timeout, and announces DTLS
+  // handshakes that failed since the last call (event dtls_failed). Call about once a second;
+  // returns how many calls were deleted.
   size_t expire_idle(int64_t now_mono_ns);
   // Deletes every call (shutdown).
   void clear();
@@ -67,11 +68,16 @@ class SessionService {
  private:
   Result<Call*> find_or_create(const SignalRequest& req, bool create);
   Result<bool> take_sdp(Call& call, int from_leg, const sdp::Session& s, const SignalRequest& req);
-  void negotiate_offer(Call& call, int from, const sdp::Session& s, const SignalRequest& req);
-  void negotiate_answer(Call& call, int offerer, const sdp::Session& s, const SignalRequest& req);
+  Result<bool> negotiate_offer(Call& call, int from, const sdp::Session& s,
+                               const SignalRequest& req);
+  Result<bool> negotiate_answer(Call& call, int offerer, const sdp::Session& s,
+                                const SignalRequest& req);
   Result<bool> allocate(MediaSide& side, int af);
-  void wire(Call& call, size_t media_index);
-  void post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg);
+  Result<bool> wire(Call& call, size_t media_index);
+  uint64_t post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg);
+  Result<engine::EndpointCrypto*> crypto_for(const MediaSide& side, StreamSlot& slot, bool rtcp,
+                                             std::unique_ptr<engine::EndpointCrypto>* old);
+  void retire(uint32_t shard, uint64_t ticket, std::unique_ptr<engine::EndpointCrypto> crypto);
   std::string rewritten_for(const Call& call, int to_leg, sdp::Session s, const SignalRequest& req,
                             bool answer) const;
   CallSnapshot snapshot(const Call& call) const;
@@ -79,6 +85,7 @@ class SessionService {
                                  int64_t mono) const;
   void destroy(const std::string& call_id, const char* reason);
   void emit(const char* name, const std::string& call_id, const char* reason = "");
+  void report_dtls_failures();
 
   // One address family media is relayed on: what SDP names, the ports, the endpoint ids.
   struct Family {
@@ -113,6 +120,14 @@ class SessionService {
   void mark_for_wake(uint32_t shard);
   std::vector<bool> wake_;  // shards with queued, unannounced commands
   mutable std::vector<Releasing> releasing_;
+  // SRTP state the shards may still be using: freed once they applied `ticket`.
+  struct Retired {
+    uint32_t shard;
+    uint64_t ticket;
+    std::unique_ptr<engine::EndpointCrypto> crypto;
+  };
+  mutable std::vector<Retired> retired_;
+  std::shared_ptr<const engine::dtls::Certificate> certificate_;  // DTLS-SRTP identity
   std::map<std::string, std::unique_ptr<Call>> calls_;
   SessionCounters counters_;
   std::function<void(const SessionEvent&)> sink_;

@@ -2,6 +2,44 @@
 
 namespace rtpx::control {
 
+bool known_transport_protocol(std::string_view p) {
+  constexpr std::string_view kKnown[] = {"RTP/AVP",  "RTP/AVPF",         "RTP/SAVP",
+                                         "RTP/SAVPF", "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF"};
+  for (std::string_view k : kKnown)
+    if (p == k) return true;
+  return false;
+}
+
+bool apply_dtls_value(SrtpOptions& o, std::string_view v) {
+  if (v == "off" || v == "no" || v == "disable") {
+    o.dtls_off = true;
+  } else if (v == "passive") {
+    o.dtls_role = engine::dtls::Role::server;
+  } else if (v == "active") {
+    o.dtls_role = engine::dtls::Role::client;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+bool apply_sdes_value(SrtpOptions& o, std::string_view v) {
+  if (v == "off" || v == "no" || v == "disable") {
+    o.sdes_off = true;
+  } else if (v == "pad") {
+    o.sdes_pad = true;
+  } else if (v.substr(0, 3) == "no-") {
+    o.sdes_no.emplace_back(v.substr(3));
+  } else if (v.substr(0, 5) == "only-") {
+    o.sdes_only.emplace_back(v.substr(5));
+  } else if (v == "static" || v == "nonew" || v == "prefer") {
+    // Key reuse across re-offers and suite preference are already rtpxd's behaviour.
+  } else {
+    return false;
+  }
+  return true;
+}
+
 bool apply_signal_flag(SignalRequest& r, std::string_view f) {
   if (f == "strict-source") {
     r.strict_source = true;
@@ -39,8 +77,22 @@ bool apply_signal_flag(SignalRequest& r, std::string_view f) {
     r.rtcp_attribute = RtcpAttribute::kNone;
   } else if (f == "full-rtcp-attribute") {
     r.rtcp_attribute = RtcpAttribute::kFull;
-  } else if (f == "RTP/AVP" || f == "RTP/AVPF") {
+  } else if (known_transport_protocol(f)) {
     r.transport_protocol = std::string(f);
+  } else if (f.substr(0, 5) == "SDES-") {
+    return apply_sdes_value(r.srtp, f.substr(5));
+  } else if (f.substr(0, 5) == "DTLS=" || f.substr(0, 5) == "DTLS-") {
+    if (f.substr(5, 12) == "fingerprint=") {
+      const std::string_view hash = f.substr(17);
+      constexpr std::string_view kHashes[] = {"sha-1", "sha-224", "sha-256", "sha-384", "sha-512"};
+      for (std::string_view h : kHashes)
+        if (hash == h) {
+          r.srtp.fingerprint_hash = std::string(hash);
+          return true;
+        }
+      return false;
+    }
+    return apply_dtls_value(r.srtp, f.substr(5));
   } else {
     // Accepted because they need nothing from this relay: the defaults here already behave so,
     // or they only concern other commands.

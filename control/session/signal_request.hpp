@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "control/session/srtp_side.hpp"
 #include "engine/net/sock_addr.hpp"
 
 namespace rtpx::control {
@@ -53,6 +54,7 @@ struct SignalRequest {
   Latching latching = Latching::kDefault;
   std::string media_address;       // advertise this address in c= instead of the configured one
   std::string transport_protocol;  // m= protocol towards the recipient; empty keeps the sender's
+  SrtpOptions srtp;                // SDES / DTLS choices (ng SDES-..., DTLS=...)
   // SIP-source-address: the party's media address is the SIP source (received_from), not the SDP's.
   bool sip_source = false;
   std::optional<std::string> received_from;  // IP address text
@@ -68,6 +70,13 @@ struct MediaFamilies {
   bool ip4 = false;
   bool ip6 = false;
 };
+
+// The m= protocols rtpxd bridges between (ng transport-protocol).
+bool known_transport_protocol(std::string_view p);
+// Applies an ng `DTLS` value (off, no, disable, passive, active); false for an unknown one.
+bool apply_dtls_value(SrtpOptions& o, std::string_view v);
+// Applies an ng `SDES` list item (off, no-<suite>, only-<suite>, pad, ...); false when unknown.
+bool apply_sdes_value(SrtpOptions& o, std::string_view v);
 
 // Applies one ng-style flag ("strict-source", "ICE=remove", "rtcp-mux-offer", ...) to `r`.
 // Returns false for a flag this relay does not know.

@@ -56,6 +56,23 @@ Result<SignalRequest> signal_request(const json& req, bool answer) {
   auto media_address = get_string(req, "media_address", false);
   if (!media_address) return media_address.error();
   r.media_address = std::move(*media_address);
+  auto transport = get_string(req, "transport_protocol", false);
+  if (!transport) return transport.error();
+  if (!transport->empty() && !known_transport_protocol(*transport))
+    return bad_field("transport_protocol", "unknown transport_protocol '" + *transport + "'");
+  r.transport_protocol = std::move(*transport);
+  auto sdes = get_string_list(req, "sdes");
+  if (!sdes) return sdes.error();
+  for (const std::string& v : *sdes)
+    if (!apply_sdes_value(r.srtp, v)) return bad_field("sdes", "unknown sdes value '" + v + "'");
+  auto dtls = get_string(req, "dtls", false);
+  if (!dtls) return dtls.error();
+  if (!dtls->empty() && !apply_dtls_value(r.srtp, *dtls))
+    return bad_field("dtls", "unknown dtls value '" + *dtls + "' (off, passive or active)");
+  auto fingerprint = get_string(req, "dtls_fingerprint", false);
+  if (!fingerprint) return fingerprint.error();
+  if (!fingerprint->empty() && !apply_signal_flag(r, "DTLS-fingerprint=" + *fingerprint))
+    return bad_field("dtls_fingerprint", "unknown hash '" + *fingerprint + "'");
   r.call_id = std::move(*call_id);
   r.from_tag = std::move(*from_tag);
   r.to_tag = std::move(*to_tag);
@@ -128,8 +145,8 @@ Result<json> cmd_info(DaemonContext& ctx, const json&) {
 Result<json> cmd_subscribe(DaemonContext&, const json& req) {
   auto events = get_string_list(req, "events");
   if (!events) return events.error();
-  static constexpr std::array<std::string_view, 4> kKnown{"session_created", "session_deleted",
-                                                          "media_timeout", "plugin_command"};
+  static constexpr std::array<std::string_view, 5> kKnown{
+      "session_created", "session_deleted", "media_timeout", "dtls_failed", "plugin_command"};
   json names = json::array();
   for (const std::string& e : *events) {
     bool known = false;

@@ -18,6 +18,18 @@ json stats(const StreamStats& s) {
           {"last_seen", s.last_seen ? json(*s.last_seen) : json(nullptr)}};
 }
 
+json srtp(const SrtpSnapshot& s) {
+  json j{{"key_exchange", s.key_exchange},
+         {"suite", s.suite.empty() ? json(nullptr) : json(s.suite)},
+         {"auth_failures", s.auth_failures},
+         {"replays", s.replays}};
+  if (s.key_exchange == "dtls") {
+    j["dtls"] = {{"state", s.dtls_state}, {"role", s.dtls_role}};
+    if (!s.failure.empty()) j["dtls"]["failure"] = s.failure;
+  }
+  return j;
+}
+
 }  // namespace
 
 json to_json(const CallSnapshot& call) {
@@ -27,12 +39,14 @@ json to_json(const CallSnapshot& call) {
     for (const MediaSnapshot& m : leg.media) {
       json streams = json::array();
       for (const StreamSnapshot& s : m.streams) {
-        streams.push_back({{"component", s.component},
-                           {"local", addr(s.local)},
-                           {"signaled", addr(s.signaled)},
-                           {"peer", addr(s.peer)},
-                           {"latched", s.latched},
-                           {"stats", stats(s.stats)}});
+        json st{{"component", s.component},
+                {"local", addr(s.local)},
+                {"signaled", addr(s.signaled)},
+                {"peer", addr(s.peer)},
+                {"latched", s.latched},
+                {"stats", stats(s.stats)}};
+        if (s.srtp) st["srtp"] = srtp(*s.srtp);
+        streams.push_back(std::move(st));
       }
       media.push_back({{"index", m.index},
                        {"type", m.type},

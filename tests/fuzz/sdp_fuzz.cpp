@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "control/sdp/sdp.hpp"
+#include "control/sdp/sdp_crypto.hpp"
 
 namespace {
 
@@ -50,8 +51,31 @@ bool canonical(std::string_view in) {
   return true;
 }
 
+// SRTP key exchange attributes: what parses must write back to something that parses the same.
+void exercise_crypto(const rtpx::sdp::Media& m) {
+  for (const rtpx::sdp::Attribute* a : m.find_attributes("crypto")) {
+    if (!a->value) continue;
+    std::string why;
+    auto c = rtpx::sdp::parse_crypto(*a->value, &why);
+    if (!c) {
+      check(!why.empty(), "crypto refused without a reason");
+      continue;
+    }
+    auto again = rtpx::sdp::parse_crypto(c->to_string(), nullptr);
+    check(again && again->key_salt == c->key_salt && again->suite == c->suite &&
+              again->tag == c->tag && again->lifetime == c->lifetime &&
+              again->mki_value == c->mki_value,
+          "crypto does not round-trip");
+  }
+  for (const rtpx::sdp::Attribute* a : m.find_attributes("fingerprint"))
+    if (a->value) (void)rtpx::sdp::parse_fingerprint(*a->value, nullptr);
+  for (const rtpx::sdp::Attribute* a : m.find_attributes("setup"))
+    if (a->value) (void)rtpx::sdp::parse_setup(*a->value);
+}
+
 void exercise_helpers(rtpx::sdp::Session& s) {
   for (rtpx::sdp::Media& m : s.media) {
+    exercise_crypto(m);
     (void)rtpx::sdp::direction(s, m);
     (void)rtpx::sdp::effective_connection(s, m);
     (void)m.rtcp();
