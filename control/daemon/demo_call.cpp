@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <ostream>
 #include <thread>
 
@@ -15,13 +17,18 @@
 #include "control/cli/format.hpp"
 #include "control/client/control_client.hpp"
 #include "control/sdp/sdp.hpp"
+#include "control/sdp/sdp_crypto.hpp"
 #include "engine/net/sock_addr.hpp"
+#include "engine/srtp/srtp_context.hpp"
 
 namespace rtpx::daemon {
 namespace {
 
 constexpr size_t kSamples = 160;  // 20 ms at 8 kHz
 constexpr size_t kPacket = 12 + kSamples;
+
+// bob speaks SRTP with this suite: rtpxd bridges alice's plain RTP to it and back.
+constexpr const char* kDemoSuite = "AES_CM_128_HMAC_SHA1_80";
 
 struct Party {
   const char* name;
@@ -30,6 +37,8 @@ struct Party {
   net::SockAddr relay;  // where this party sends (from the SDP it received)
   uint32_t ssrc;
   double tone_hz;
+  // SRTP parties only: protects what the party sends, unprotects what rtpxd sends it.
+  std::unique_ptr<engine::srtp::Context> tx, rx;
 };
 
 int open_udp(net::SockAddr* local) {
@@ -42,12 +51,42 @@ int open_udp(net::SockAddr* local) {
   return fd;
 }
 
-std::string offer_sdp(const Party& p, const char* session) {
+std::string offer_sdp(const Party& p, const char* session, const std::string& srtp = {}) {
   const std::string port = std::to_string(p.local.port());
   return "v=0\r\no=" + std::string(p.name) + " 1 1 IN IP4 127.0.0.1\r\ns=" + session +
-         "\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + port +
-         " RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
-         "a=ptime:20\r\na=sendrecv\r\n";
+         "\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + port + (srtp.empty() ? " RTP/AVP" : " RTP/SAVP") +
+         " 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+         "a=ptime:20\r\na=sendrecv\r\n" + srtp;
+}
+
+engine::srtp::MasterKey master_key(const sdp::Crypto& c) {
+  engine::srtp::MasterKey k;
+  k.suite = *engine::srtp::suite_by_name(c.suite);
+  const auto& i = engine::srtp::info(k.suite);
+  std::copy_n(c.key_salt.begin(), i.key_len, k.key.begin());
+  std::copy_n(c.key_salt.begin() + i.key_len, i.salt_len, k.salt.begin());
+  return k;
+}
+
+// bob's side of SDES: takes rtpxd's a=crypto line for the demo suite, answers with bob's own key.
+std::string key_bob(Party& bob, const std::string& offer_text) {
+  sdp::ParseResult r = sdp::parse(offer_text);
+  if (!r.ok() || r.session->media.empty()) throw std::runtime_error("demo: rtpxd returned bad SDP");
+  std::optional<sdp::Crypto> rtpxd_key;
+  for (const sdp::Attribute* a : r.session->media[0].find_attributes("crypto"))
+    if (auto c = sdp::parse_crypto(a->value.value_or(""), nullptr); c && c->suite == kDemoSuite)
+      rtpxd_key = c;
+  if (!rtpxd_key) throw std::runtime_error("demo: rtpxd offered no " + std::string(kDemoSuite));
+  sdp::Crypto mine = *rtpxd_key;
+  for (size_t i = 0; i < mine.key_salt.size(); ++i)
+    mine.key_salt[i] = static_cast<char>(0x5a ^ (i * 37) ^ static_cast<uint8_t>(::getpid()));
+  std::string error;
+  bob.tx = engine::srtp::Context::create(master_key(mine), engine::srtp::Context::Direction::outbound,
+                                         &error);
+  bob.rx = engine::srtp::Context::create(master_key(*rtpxd_key),
+                                         engine::srtp::Context::Direction::inbound, &error);
+  if (!bob.tx || !bob.rx) throw std::runtime_error("demo: SRTP keys refused: " + error);
+  return "a=crypto:" + mine.to_string() + "\r\n";
 }
 
 net::SockAddr relay_address(const std::string& sdp_text) {
@@ -76,7 +115,8 @@ void build_packet(uint8_t* buf, const Party& p, uint16_t seq) {
   codecs::encode_ulaw(pcm, {buf + 12, kSamples});
 }
 
-// Counts packets at `to` that are byte-identical to what `from` sent with that sequence number.
+// Counts packets at `to` that are byte-identical to what `from` sent with that sequence number
+// (after decryption, for an SRTP party).
 uint64_t drain(const Party& to, const Party& from, uint64_t* intact) {
   uint8_t buf[2048], expect[kPacket];
   uint64_t n = 0;
@@ -84,6 +124,11 @@ uint64_t drain(const Party& to, const Party& from, uint64_t* intact) {
     ssize_t len = ::recv(to.fd, buf, sizeof buf, MSG_DONTWAIT);
     if (len < 0) break;
     ++n;
+    if (to.rx) {
+      uint32_t plain = static_cast<uint32_t>(len);
+      if (to.rx->unprotect_rtp(buf, &plain) != engine::srtp::Status::ok) continue;
+      len = plain;
+    }
     if (len != static_cast<ssize_t>(kPacket)) continue;
     build_packet(expect, from, static_cast<uint16_t>((buf[2] << 8) | buf[3]));
     if (std::memcmp(buf, expect, kPacket) == 0) ++*intact;
@@ -95,8 +140,8 @@ uint64_t drain(const Party& to, const Party& from, uint64_t* intact) {
 
 DemoResult run_demo_call(const std::string& control_socket, double seconds, std::ostream& out) {
   DemoResult res;
-  Party alice{"alice", -1, {}, {}, 0x11111111, 440.0};
-  Party bob{"bob", -1, {}, {}, 0x22222222, 1000.0};
+  Party alice{"alice", -1, {}, {}, 0x11111111, 440.0, nullptr, nullptr};
+  Party bob{"bob", -1, {}, {}, 0x22222222, 1000.0, nullptr, nullptr};
   alice.fd = open_udp(&alice.local);
   bob.fd = open_udp(&bob.local);
 
@@ -107,23 +152,30 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
   out << "rtpx demo: rtpxd " << info.value("version", "?") << ", backend "
       << info.value("backend", "?") << ", " << info["shards"].size() << " shard(s)\n";
 
-  // alice offers, bob answers; each side learns where rtpxd wants its media.
-  auto offer = ctl.request(
-      "session.offer",
-      {{"call_id", call_id}, {"from_tag", "alice-tag"}, {"sdp", offer_sdp(alice, "demo")}});
+  // alice offers plain RTP, rtpxd offers bob SRTP (SDES), bob answers with his key; each side
+  // learns where rtpxd wants its media.
+  auto offer = ctl.request("session.offer", {{"call_id", call_id},
+                                             {"from_tag", "alice-tag"},
+                                             {"sdp", offer_sdp(alice, "demo")},
+                                             {"transport_protocol", "RTP/SAVP"},
+                                             {"dtls", "off"},
+                                             {"sdes", {std::string("only-") + kDemoSuite}}});
   bob.relay = relay_address(offer["sdp"]);
+  const std::string bob_crypto = key_bob(bob, offer["sdp"]);
   auto answer = ctl.request("session.answer", {{"call_id", call_id},
                                                {"from_tag", "alice-tag"},
                                                {"to_tag", "bob-tag"},
-                                               {"sdp", offer_sdp(bob, "demo")}});
+                                               {"sdp", offer_sdp(bob, "demo", bob_crypto)}});
   alice.relay = relay_address(answer["sdp"]);
-  out << "  alice " << alice.local.to_string() << " -> rtpxd " << alice.relay.to_string()
-      << " | rtpxd " << bob.relay.to_string() << " <- bob " << bob.local.to_string() << "\n"
-      << "  sending PCMU, 20 ms packets, both ways for " << seconds << " s\n";
+  out << "  alice " << alice.local.to_string() << " (RTP) -> rtpxd " << alice.relay.to_string()
+      << " | rtpxd " << bob.relay.to_string() << " <- bob " << bob.local.to_string()
+      << " (SRTP " << kDemoSuite << ", SDES)\n"
+      << "  sending PCMU, 20 ms packets, both ways for " << seconds
+      << " s; rtpxd encrypts towards bob and decrypts what bob sends\n";
 
   const auto start = std::chrono::steady_clock::now();
   const uint16_t packets = static_cast<uint16_t>(std::lround(seconds * 50));
-  uint8_t buf[kPacket];
+  uint8_t buf[kPacket + 64];
   uint64_t got[2] = {0, 0};
   for (uint16_t seq = 0; seq < packets; ++seq) {
     std::this_thread::sleep_until(start + std::chrono::milliseconds(20 * seq));
@@ -131,7 +183,10 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
     if (::sendto(alice.fd, buf, kPacket, 0, &alice.relay.u.sa, alice.relay.len()) > 0)
       ++res.sent[0];
     build_packet(buf, bob, seq);
-    if (::sendto(bob.fd, buf, kPacket, 0, &bob.relay.u.sa, bob.relay.len()) > 0) ++res.sent[1];
+    uint32_t len = kPacket;
+    if (bob.tx->protect_rtp(buf, &len, sizeof buf) == engine::srtp::Status::ok &&
+        ::sendto(bob.fd, buf, len, 0, &bob.relay.u.sa, bob.relay.len()) > 0)
+      ++res.sent[1];
     got[0] += drain(bob, alice, &res.received[0]);
     got[1] += drain(alice, bob, &res.received[1]);
   }
@@ -151,7 +206,7 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
   ::close(alice.fd);
   ::close(bob.fd);
   res.ok = res.sent[0] > 0 && res.received[0] == res.sent[0] && res.received[1] == res.sent[1];
-  out << (res.ok ? "demo OK: every packet relayed intact both ways\n"
+  out << (res.ok ? "demo OK: every packet relayed intact both ways (RTP <-> SRTP)\n"
                  : "demo FAILED: packets lost or altered\n");
   return res;
 }
