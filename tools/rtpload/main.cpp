@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   RunInfo info;
   info.ng = o.ng;
   info.sessions = o.sessions;
+  info.srtp_suite = o.srtp_suite;
+  info.one_way = o.one_way;
   if (o.relay_pid > 0) {
     info.relay_pid = o.relay_pid;
   } else if (!o.relay_name.empty()) {
@@ -127,6 +129,8 @@ int main(int argc, char** argv) {
   info.ng_requests = ng.requests();
   info.ng_retransmissions = ng.retransmissions();
   info.unattributed_corrupt = rx.unattributed();
+  info.srtp_failures = rx.srtp_failures();
+  if (!rx.srtp_error().empty()) info.failures.push_back("SRTP: " + rx.srtp_error());
 
   // Checks. In find-max mode loss is the search variable; integrity still must hold at every step.
   uint64_t corrupted = info.unattributed_corrupt, misrouted = 0, dups = 0, ooo = 0;

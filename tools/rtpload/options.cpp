@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "tools/rtpload/srtp_keys.hpp"
+
 namespace rtpload {
 
 Options parse_options(int argc, char** argv) {
@@ -60,6 +62,16 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--sock-buf", o.sock_buf, "socket buffer size in bytes")
       ->check(CLI::Range(4096, 1 << 28))
       ->capture_default_str();
+  app.add_option(
+         "--srtp", o.srtp_suite,
+         "RTP->SRTP bridging: the offer asks for RTP/SAVP with SDES only (\"DTLS\": \"off\", "
+         "\"SDES\": [\"no-...\"] for every other suite), side B answers with one a=crypto "
+         "line of SUITE and its own key and decrypts what the relay sends it (libsrtp2) "
+         "before the usual checks. rtpload does not encrypt, so only A->B is sent "
+         "(implies --one-way)")
+      ->check(CLI::IsMember(srtp_suites()));
+  app.add_flag("--one-way", o.one_way,
+               "send only A->B (one stream per session); the plain-RTP baseline for --srtp");
   app.add_flag("-q,--quiet", o.quiet, "no progress lines on stderr");
   app.add_flag("--ping", o.ping_only,
                "only ping the relay over ng; exit 0 on pong, 2 otherwise (for start-up scripts)");
@@ -72,6 +84,7 @@ Options parse_options(int argc, char** argv) {
     std::fprintf(stderr, "--local-port-base + 4 * --sessions exceeds 65535\n");
     std::exit(3);
   }
+  if (!o.srtp_suite.empty()) o.one_way = true;
   return o;
 }
 

@@ -26,6 +26,9 @@ struct Options {
   int ng_timeout_ms = 1000;  // ng retransmission timeout (Kamailio's rtpengine_tout_ms)
   int ng_retries = 5;        // ng retransmissions (Kamailio's rtpengine_retr)
   int sock_buf = 1 << 20;    // SO_RCVBUF/SO_SNDBUF of the harness sockets
+  // --srtp SUITE: the relay bridges RTP (side A) to SRTP with SDES (side B); only A->B is sent.
+  std::string srtp_suite;
+  bool one_way = false;  // send only A->B (implied by --srtp)
   bool quiet = false;
   bool ping_only = false;  // --ping: send one ng ping, exit 0 on pong (for scripts)
 };

@@ -59,6 +59,7 @@ void Receiver::run() {
   }
   epoll_event events[256];
   const auto& fds = set_.fds();
+  const bool srtp = !set_.srtp_suite().empty();
   while (!stop_.load(std::memory_order_relaxed)) {
     const int n = ::epoll_wait(epfd_, events, 256, 50);
     for (int e = 0; e < n; ++e) {
@@ -68,6 +69,7 @@ void Receiver::run() {
         const int got = ::recvmmsg(fds[sock], msgs, kBatch, MSG_DONTWAIT, nullptr);
         if (got <= 0) break;
         const uint64_t now = monotonic_ns();
+        if (srtp) check_srtp_keys();
         datagrams_.add(static_cast<uint64_t>(got));
         for (int i = 0; i < got; ++i) handle(sock, bufs[i], msgs[i].msg_len, now);
         if (static_cast<unsigned>(got) < kBatch) break;
@@ -76,7 +78,23 @@ void Receiver::run() {
   }
 }
 
-void Receiver::handle(size_t sock, const uint8_t* pkt, size_t len, uint64_t now_ns) {
+// New calls (new keys) are set up between steps, while no packets are in flight.
+void Receiver::check_srtp_keys() {
+  const uint64_t gen = set_.srtp_key_generation();
+  if (gen == srtp_gen_) return;
+  srtp_gen_ = gen;
+  if (auto err = srtp_.rekey(set_.srtp_suite(), set_.srtp_keys()); !err.empty()) srtp_error_ = err;
+}
+
+void Receiver::handle(size_t sock, uint8_t* pkt, size_t len, uint64_t now_ns) {
+  // --srtp: what arrives for an SRTP stream is decrypted first (the RTP header is in clear, but
+  // the payload with the stream id, index, epoch and send time is not); a packet libsrtp2
+  // rejects cannot be attributed to a step.
+  if (srtp_.active(sock ^ 1) && !srtp_.unprotect(sock ^ 1, pkt, &len)) {
+    srtp_failures_.add(1);
+    unattributed_.add(1);
+    return;
+  }
   if (len < kPacketLen) {  // too short to trust even the epoch byte
     unattributed_.add(1);
     return;

@@ -11,6 +11,7 @@
 
 #include "tools/rtpload/load_stats.hpp"
 #include "tools/rtpload/session_set.hpp"
+#include "tools/rtpload/srtp_keys.hpp"
 
 namespace rtpload {
 
@@ -32,6 +33,10 @@ class Receiver {
   // Intact first copies of any epoch (for rates over a time window) and every datagram read.
   uint64_t total_received() const { return total_received_.get(); }
   uint64_t datagrams() const { return datagrams_.get(); }
+  // --srtp: packets libsrtp2 rejected (authentication, replay); also counted in unattributed().
+  uint64_t srtp_failures() const { return srtp_failures_.get(); }
+  // --srtp: the error of the last key change, empty when fine. Valid after stop().
+  const std::string& srtp_error() const { return srtp_error_; }
 
  private:
   // Per received stream: sliding window over packet indices for order and duplicate checks.
@@ -43,7 +48,8 @@ class Receiver {
   };
 
   void run();
-  void handle(size_t sock, const uint8_t* pkt, size_t len, uint64_t now_ns);
+  void handle(size_t sock, uint8_t* pkt, size_t len, uint64_t now_ns);
+  void check_srtp_keys();
 
   const SessionSet& set_;
   std::vector<StreamWire> wires_;
@@ -52,6 +58,10 @@ class Receiver {
   Counter unattributed_;
   Counter total_received_;
   Counter datagrams_;
+  Counter srtp_failures_;
+  SrtpInbound srtp_;  // --srtp: receiver thread only
+  uint64_t srtp_gen_ = 0;
+  std::string srtp_error_;
   int epfd_ = -1;
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -54,8 +54,8 @@ std::string cpu_text(const StepResult& r) {
 void print_step_detail(std::FILE* out, const RunInfo& info, const StepResult& r) {
   const double streams = r.pps_per_stream > 0 ? r.target_pps / r.pps_per_stream : 0;
   std::fprintf(out, "  %-22s %d (%.0f streams)\n", "sessions", info.sessions, streams);
-  std::fprintf(out, "  %-22s %g pps each way per session, %.1f s measured\n", "rate",
-               r.pps_per_stream, r.duration_s);
+  std::fprintf(out, "  %-22s %g pps %s per session, %.1f s measured\n", "rate", r.pps_per_stream,
+               info.one_way ? "A->B" : "each way", r.duration_s);
   std::fprintf(out, "  %-22s %.2f s (offer + answer for every session)\n", "call set-up",
                r.setup_s);
   std::fprintf(out, "  %-22s %.0f pps (%llu packets, target %.0f pps)\n", "offered", r.offered_pps,
@@ -99,6 +99,11 @@ void print_report(std::FILE* out, const RunInfo& info, const std::vector<StepRes
   std::fprintf(out, "; %d sessions (%llu ng requests, %llu retransmitted)\n", info.sessions,
                static_cast<unsigned long long>(info.ng_requests),
                static_cast<unsigned long long>(info.ng_retransmissions));
+  if (!info.srtp_suite.empty())
+    std::fprintf(out, "SRTP: A sends RTP, the relay sends %s SRTP to B (A->B only)\n",
+                 info.srtp_suite.c_str());
+  else if (info.one_way)
+    std::fprintf(out, "one way: A->B only\n");
 
   if (fm != nullptr) {
     std::fprintf(out, "\n  %9s %10s %10s %9s %8s %8s %9s %10s %9s %9s\n", "pps/strm", "offered",
@@ -129,8 +134,10 @@ void print_report(std::FILE* out, const RunInfo& info, const std::vector<StepRes
     for (const auto& r : steps) print_step_detail(out, info, r);
   }
   if (info.unattributed_corrupt)
-    std::fprintf(out, "  %llu corrupted packets could not be attributed to a step\n",
-                 static_cast<unsigned long long>(info.unattributed_corrupt));
+    std::fprintf(
+        out, "  %llu corrupted packets could not be attributed to a step (%llu rejected by SRTP)\n",
+        static_cast<unsigned long long>(info.unattributed_corrupt),
+        static_cast<unsigned long long>(info.srtp_failures));
   if (info.failures.empty()) {
     std::fprintf(out, "result: PASS\n");
   } else {
@@ -143,7 +150,10 @@ std::string write_json(const std::string& path, const RunInfo& info,
   nlohmann::json j;
   j["ng"] = info.ng;
   j["sessions"] = info.sessions;
-  j["streams"] = 2 * info.sessions;
+  j["streams"] = info.one_way ? info.sessions : 2 * info.sessions;
+  j["one_way"] = info.one_way;
+  j["srtp"] = info.srtp_suite.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.srtp_suite);
+  j["srtp_failures"] = info.srtp_failures;
   j["relay_pid"] = info.relay_pid ? nlohmann::json(*info.relay_pid) : nlohmann::json(nullptr);
   j["relay_name"] = info.relay_name;
   j["ng_requests"] = info.ng_requests;

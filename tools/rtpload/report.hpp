@@ -19,6 +19,9 @@ struct RunInfo {
   uint64_t ng_requests = 0;
   uint64_t ng_retransmissions = 0;
   uint64_t unattributed_corrupt = 0;  // corrupted packets whose epoch could not be read
+  std::string srtp_suite;             // --srtp: RTP (A) -> SRTP (B), A->B only
+  bool one_way = false;               // only A->B sent
+  uint64_t srtp_failures = 0;         // of unattributed_corrupt: rejected by libsrtp2
   std::vector<std::string> failures;  // failed checks, empty = pass
 };
 

@@ -1,11 +1,13 @@
 #include "tools/rtpload/sdp_lite.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 
 namespace rtpload {
 
-std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id) {
+std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id,
+                          const std::string& crypto) {
   const std::string id = std::to_string(session_id);
   std::string s;
   s.reserve(256);
@@ -14,8 +16,9 @@ std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session
   s += "s=rtpload\r\n";
   s += "c=IN IP4 " + ip + "\r\n";
   s += "t=0 0\r\n";
-  s += "m=audio " + std::to_string(port) + " RTP/AVP 0\r\n";
+  s += "m=audio " + std::to_string(port) + (crypto.empty() ? " RTP/AVP 0\r\n" : " RTP/SAVP 0\r\n");
   s += "a=rtpmap:0 PCMU/8000\r\n";
+  if (!crypto.empty()) s += "a=crypto:" + crypto + "\r\n";
   s += "a=sendrecv\r\n";
   s += "a=ptime:20\r\n";
   return s;
@@ -85,6 +88,45 @@ std::optional<SdpEndpoint> parse_audio_endpoint(const std::string& sdp, std::str
     return std::nullopt;
   }
   return ep;
+}
+
+std::optional<SdpCrypto> find_audio_crypto(const std::string& sdp, const std::string& suite,
+                                           std::string& error) {
+  bool in_audio = false, seen_audio = false;
+  std::string_view rest(sdp);
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.substr(0, 2) == "m=") {
+      if (seen_audio) break;
+      in_audio = line.substr(2, 6) == "audio ";
+      seen_audio = in_audio;
+      continue;
+    }
+    constexpr std::string_view kCrypto = "a=crypto:";
+    if (!in_audio || line.substr(0, kCrypto.size()) != kCrypto) continue;
+    // a=crypto:<tag> <suite> inline:<key>[|lifetime][|mki:len] [session params]
+    std::string_view v = line.substr(kCrypto.size());
+    const auto sp1 = v.find(' ');
+    if (sp1 == std::string_view::npos) continue;
+    int tag = 0;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + sp1, tag);
+    if (ec != std::errc{} || end != v.data() + sp1) continue;
+    v.remove_prefix(sp1 + 1);
+    const auto sp2 = v.find(' ');
+    if (sp2 == std::string_view::npos || v.substr(0, sp2) != suite) continue;
+    v.remove_prefix(sp2 + 1);
+    constexpr std::string_view kInline = "inline:";
+    if (v.substr(0, kInline.size()) != kInline) continue;
+    v.remove_prefix(kInline.size());
+    v = v.substr(0, std::min(v.find('|'), v.find(' ')));
+    return SdpCrypto{tag, std::string(v)};
+  }
+  error =
+      seen_audio ? "no a=crypto line with " + suite + " in the first m=audio" : "no m=audio line";
+  return std::nullopt;
 }
 
 }  // namespace rtpload

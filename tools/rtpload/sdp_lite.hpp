@@ -9,8 +9,20 @@
 
 namespace rtpload {
 
-// v=0 ... m=audio <port> RTP/AVP 0 with a=rtpmap:0 PCMU/8000, a=sendrecv, a=ptime:20.
-std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id);
+// v=0 ... m=audio <port> RTP/AVP 0 with a=rtpmap:0 PCMU/8000, a=sendrecv, a=ptime:20. With a
+// `crypto` value ("TAG SUITE inline:KEY") the profile is RTP/SAVP and it goes into an a=crypto
+// line.
+std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id,
+                          const std::string& crypto = {});
+
+struct SdpCrypto {
+  int tag = 0;
+  std::string key_b64;  // the inline: key (master key + salt), without lifetime/MKI
+};
+
+// The a=crypto line of the first m=audio whose suite is `suite`; error text in `error` if none.
+std::optional<SdpCrypto> find_audio_crypto(const std::string& sdp, const std::string& suite,
+                                           std::string& error);
 
 struct SdpEndpoint {
   std::string ip;  // IPv4 dotted quad

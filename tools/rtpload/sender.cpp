@@ -52,7 +52,7 @@ uint64_t monotonic_ns() {
 }
 
 SendResult send_phase(std::vector<Stream>& streams, double pps_per_stream, double duration_s,
-                      uint8_t epoch, int tick_us, const std::atomic<bool>& stop) {
+                      uint8_t epoch, int tick_us, const std::atomic<bool>& stop, size_t stride) {
   SendResult r;
   static thread_local Batch b;
   for (unsigned i = 0; i < kBatch; ++i) {
@@ -61,7 +61,7 @@ SendResult send_phase(std::vector<Stream>& streams, double pps_per_stream, doubl
     b.msg[i].msg_hdr.msg_iov = &b.iov[i];
     b.msg[i].msg_hdr.msg_iovlen = 1;
   }
-  const uint64_t S = streams.size();
+  const uint64_t S = streams.size() / stride;  // streams sent; stream j is streams[j * stride]
   const double rate = pps_per_stream * static_cast<double>(S);  // packets per second, all streams
   const auto total = static_cast<uint64_t>(std::llround(rate * duration_s));
   const uint64_t max_burst = std::max<uint64_t>(S, static_cast<uint64_t>(rate * 0.05));
@@ -76,7 +76,7 @@ SendResult send_phase(std::vector<Stream>& streams, double pps_per_stream, doubl
     if (due > k + max_burst) {
       r.skipped += due - max_burst - k;
       for (uint64_t j = 0; j < S; ++j)  // keep every stream's indices contiguous in time
-        streams[j].next_index +=
+        streams[j * stride].next_index +=
             static_cast<uint32_t>(count_below(due - max_burst, S, j) - count_below(k, S, j));
       k = due - max_burst;
     }
@@ -85,7 +85,8 @@ SendResult send_phase(std::vector<Stream>& streams, double pps_per_stream, doubl
       const uint64_t span = std::min(S, due - k);
       for (uint64_t m = 0; m < span; ++m) {
         const uint64_t j = (k + m) % S;
-        send_stream(streams[j], count_below(due, S, j) - count_below(k, S, j), epoch, b, r);
+        send_stream(streams[j * stride], count_below(due, S, j) - count_below(k, S, j), epoch, b,
+                    r);
       }
       k = due;
     }

@@ -20,10 +20,11 @@ struct SendResult {
   double elapsed_s = 0;
 };
 
-// Sends for `duration_s` seconds at `pps_per_stream` on every stream, tagging packets with
-// `epoch`. Runs on the calling thread; `stop` ends it early.
+// Sends for `duration_s` seconds at `pps_per_stream` on every `stride`-th stream (0, stride,
+// 2 * stride, ...; stride 2 = A->B only), tagging packets with `epoch`. Runs on the calling
+// thread; `stop` ends it early.
 SendResult send_phase(std::vector<Stream>& streams, double pps_per_stream, double duration_s,
-                      uint8_t epoch, int tick_us, const std::atomic<bool>& stop);
+                      uint8_t epoch, int tick_us, const std::atomic<bool>& stop, size_t stride = 1);
 
 uint64_t monotonic_ns();
 

@@ -11,12 +11,20 @@
 #include <random>
 
 #include "tools/rtpload/sdp_lite.hpp"
+#include "tools/rtpload/srtp_keys.hpp"
 
 namespace rtpload {
 
 namespace {
 
 constexpr const char* kLocalIp = "127.0.0.1";
+
+// Every SDES suite rtpxd or rtpengine offers.
+constexpr const char* kSdesSuites[] = {
+    "AEAD_AES_256_GCM",        "AEAD_AES_128_GCM",        "AES_256_CM_HMAC_SHA1_80",
+    "AES_256_CM_HMAC_SHA1_32", "AES_192_CM_HMAC_SHA1_80", "AES_192_CM_HMAC_SHA1_32",
+    "AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32", "F8_128_HMAC_SHA1_80",
+    "F8_128_HMAC_SHA1_32",     "NULL_HMAC_SHA1_80",       "NULL_HMAC_SHA1_32"};
 
 void set_buf(int fd, int opt_force, int opt, int bytes) {
   // SO_*BUFFORCE passes net.core.*mem_max when running as root; fall back otherwise.
@@ -49,6 +57,8 @@ std::string SessionSet::open_sockets(const Options& o) {
   std::snprintf(id, sizeof id, "%d-%06x", static_cast<int>(::getpid()),
                 static_cast<unsigned>(rng() & 0xffffff));
   run_id_ = id;
+  srtp_suite_ = o.srtp_suite;
+  one_way_ = o.one_way;
 
   const size_t n = static_cast<size_t>(o.sessions);
   for (size_t x = 0; x < 2 * n; ++x) {
@@ -84,6 +94,14 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
   using rtpx::ng::List;
   using rtpx::ng::Value;
   const size_t n = sessions();
+  const bool srtp = !srtp_suite_.empty();
+  std::vector<std::string> keys(srtp ? 2 * n : 0);
+  // Only the chosen suite: "no-" for every other one. The dictionary keys "DTLS": "off" and
+  // "SDES": [...] are what both relays understand; rtpengine 10.5 does not know the flags
+  // "DTLS=off" and "SDES-only-SUITE" (it warns and offers DTLS and all its 12 suites).
+  List sdes_list;
+  for (const char* suite : kSdesSuites)
+    if (suite != srtp_suite_) sdes_list.emplace_back(std::string("no-") + suite);
   for (size_t s = 0; s < n; ++s) {
     const std::string cid = call_id(s);
     const std::string from_tag = "ft" + std::to_string(s);
@@ -95,6 +113,11 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     offer.set("from-tag", from_tag);
     offer.set("replace", List{"origin", "session-connection"});
     offer.set("sdp", make_pcmu_sdp(kLocalIp, ports_[2 * s], 1000 + 2 * s));
+    if (srtp) {  // side B gets SRTP with SDES keys, no DTLS, only the chosen suite
+      offer.set("transport-protocol", "RTP/SAVP");
+      offer.set("DTLS", "off");
+      offer.set("SDES", sdes_list);
+    }
     offered_ = s + 1;  // a lost reply may still have created the call: delete it too
     NgReply r = ng.request(offer);
     if (!r.ok) return "offer " + cid + ": " + r.error;
@@ -103,6 +126,16 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     std::string err;
     auto to_b = parse_audio_endpoint(sdp->as_string(), err);  // where B must send
     if (!to_b) return "offer " + cid + " reply SDP: " + err;
+    std::string crypto;  // the answer's a=crypto value
+    if (srtp) {
+      auto c = find_audio_crypto(sdp->as_string(), srtp_suite_, err);
+      if (!c) return "offer " + cid + " reply SDP: " + err;
+      auto key = decode_inline_key(c->key_b64, srtp_key_len(srtp_suite_));
+      if (!key) return "offer " + cid + " reply SDP: bad " + srtp_suite_ + " key " + c->key_b64;
+      keys[2 * s] = std::move(*key);  // stream A->B arrives at B encrypted with the relay's key
+      crypto =
+          std::to_string(c->tag) + " " + srtp_suite_ + " inline:" + random_inline_key(srtp_suite_);
+    }
 
     Value answer(rtpx::ng::Dict{});
     answer.set("command", "answer");
@@ -110,7 +143,7 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     answer.set("from-tag", from_tag);
     answer.set("to-tag", to_tag);
     answer.set("replace", List{"origin", "session-connection"});
-    answer.set("sdp", make_pcmu_sdp(kLocalIp, ports_[2 * s + 1], 1001 + 2 * s));
+    answer.set("sdp", make_pcmu_sdp(kLocalIp, ports_[2 * s + 1], 1001 + 2 * s, crypto));
     r = ng.request(answer);
     if (!r.ok) return "answer " + cid + ": " + r.error;
     sdp = r.dict.find("sdp");
@@ -124,6 +157,11 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     streams_[2 * s].dst = *sa_a;      // A -> relay (side A port) -> B
     streams_[2 * s + 1].dst = *sa_b;  // B -> relay (side B port) -> A
     if (!quiet && (s + 1) % 500 == 0) std::fprintf(stderr, "  %zu sessions set up\n", s + 1);
+  }
+  if (srtp) {
+    std::lock_guard lock(keys_mu_);
+    rx_keys_ = std::move(keys);
+    key_gen_.fetch_add(1, std::memory_order_release);
   }
   return {};
 }

@@ -8,7 +8,9 @@
 
 #include <netinet/in.h>
 
+#include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,18 @@ class SessionSet {
   int teardown(NgClient& ng, std::string& error);
 
   size_t sessions() const { return fds_.size() / 2; }
+  // --srtp: the suite (empty: plain RTP), and the streams the sender sends: every stream, or
+  // with --one-way / --srtp only the A->B ones (0, 2, 4, ...).
+  const std::string& srtp_suite() const { return srtp_suite_; }
+  size_t send_stride() const { return one_way_ ? 2 : 1; }
+  // The keys the relay offered for what it sends to side B, per stream (raw master key + salt,
+  // empty for plain streams), and a counter bumped each time establish() replaced them. The
+  // receiver thread reads them under the lock when the counter moved.
+  uint64_t srtp_key_generation() const { return key_gen_.load(std::memory_order_acquire); }
+  std::vector<std::string> srtp_keys() const {
+    std::lock_guard lock(keys_mu_);
+    return rx_keys_;
+  }
   const std::vector<int>& fds() const { return fds_; }
   std::vector<Stream>& streams() { return streams_; }
   const std::vector<Stream>& streams() const { return streams_; }
@@ -58,6 +72,11 @@ class SessionSet {
   std::string run_id_;
   int round_ = 0;
   size_t offered_ = 0;  // sessions 0..offered_-1 exist on the relay
+  std::string srtp_suite_;
+  bool one_way_ = false;
+  mutable std::mutex keys_mu_;
+  std::vector<std::string> rx_keys_;  // guarded by keys_mu_
+  std::atomic<uint64_t> key_gen_{0};
 };
 
 }  // namespace rtpload

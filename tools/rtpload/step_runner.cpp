@@ -35,7 +35,8 @@ std::optional<StepResult> StepRunner::run(double pps_per_stream) {
   auto& streams = set_.streams();
   StepResult r;
   r.pps_per_stream = pps_per_stream;
-  r.target_pps = pps_per_stream * static_cast<double>(streams.size());
+  const size_t stride = set_.send_stride();  // --srtp: A->B only
+  r.target_pps = pps_per_stream * static_cast<double>(streams.size() / stride);
   r.duration_s = o_.duration_s;
 
   const auto t_setup = std::chrono::steady_clock::now();
@@ -51,7 +52,8 @@ std::optional<StepResult> StepRunner::run(double pps_per_stream) {
     std::fprintf(stderr,
                  "step %d: %g pps per stream (%.0f pps total), warm-up %.1f s, measure %.1f s\n",
                  epoch, pps_per_stream, r.target_pps, o_.warmup_s, o_.duration_s);
-  if (o_.warmup_s > 0) send_phase(streams, pps_per_stream, o_.warmup_s, 0, o_.tick_us, stop_);
+  if (o_.warmup_s > 0)
+    send_phase(streams, pps_per_stream, o_.warmup_s, 0, o_.tick_us, stop_, stride);
 
   const std::vector<uint64_t> harness_socks = socket_inodes_of_fds(set_.fds());
   const std::vector<uint64_t> relay_socks =
@@ -63,7 +65,7 @@ std::optional<StepResult> StepRunner::run(double pps_per_stream) {
   const double self0 = self_cpu_seconds();
   const uint64_t rx0 = rx_.total_received();
   const SendResult s = send_phase(streams, pps_per_stream, o_.duration_s,
-                                  static_cast<uint8_t>(epoch), o_.tick_us, stop_);
+                                  static_cast<uint8_t>(epoch), o_.tick_us, stop_, stride);
   const std::optional<double> cpu1 =
       relay_pid_ ? process_cpu_seconds(*relay_pid_) : std::optional<double>{};
   const double self1 = self_cpu_seconds();
