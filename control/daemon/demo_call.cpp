@@ -54,9 +54,11 @@ int open_udp(net::SockAddr* local) {
 std::string offer_sdp(const Party& p, const char* session, const std::string& srtp = {}) {
   const std::string port = std::to_string(p.local.port());
   return "v=0\r\no=" + std::string(p.name) + " 1 1 IN IP4 127.0.0.1\r\ns=" + session +
-         "\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + port + (srtp.empty() ? " RTP/AVP" : " RTP/SAVP") +
+         "\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " + port +
+         (srtp.empty() ? " RTP/AVP" : " RTP/SAVP") +
          " 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
-         "a=ptime:20\r\na=sendrecv\r\n" + srtp;
+         "a=ptime:20\r\na=sendrecv\r\n" +
+         srtp;
 }
 
 engine::srtp::MasterKey master_key(const sdp::Crypto& c) {
@@ -81,8 +83,8 @@ std::string key_bob(Party& bob, const std::string& offer_text) {
   for (size_t i = 0; i < mine.key_salt.size(); ++i)
     mine.key_salt[i] = static_cast<char>(0x5a ^ (i * 37) ^ static_cast<uint8_t>(::getpid()));
   std::string error;
-  bob.tx = engine::srtp::Context::create(master_key(mine), engine::srtp::Context::Direction::outbound,
-                                         &error);
+  bob.tx = engine::srtp::Context::create(master_key(mine),
+                                         engine::srtp::Context::Direction::outbound, &error);
   bob.rx = engine::srtp::Context::create(master_key(*rtpxd_key),
                                          engine::srtp::Context::Direction::inbound, &error);
   if (!bob.tx || !bob.rx) throw std::runtime_error("demo: SRTP keys refused: " + error);
@@ -168,8 +170,8 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
                                                {"sdp", offer_sdp(bob, "demo", bob_crypto)}});
   alice.relay = relay_address(answer["sdp"]);
   out << "  alice " << alice.local.to_string() << " (RTP) -> rtpxd " << alice.relay.to_string()
-      << " | rtpxd " << bob.relay.to_string() << " <- bob " << bob.local.to_string()
-      << " (SRTP " << kDemoSuite << ", SDES)\n"
+      << " | rtpxd " << bob.relay.to_string() << " <- bob " << bob.local.to_string() << " (SRTP "
+      << kDemoSuite << ", SDES)\n"
       << "  sending PCMU, 20 ms packets, both ways for " << seconds
       << " s; rtpxd encrypts towards bob and decrypts what bob sends\n";
 

@@ -15,11 +15,11 @@ namespace rtpx::sdp {
 // Only the first key-param is kept (several are allowed for MKI-based rekeying).
 struct Crypto {
   uint32_t tag = 0;
-  std::string suite;                  // "AES_CM_128_HMAC_SHA1_80"
-  std::string key_salt;               // decoded bytes, key then salt
-  std::optional<uint64_t> lifetime;   // packets ("2^31" or a number)
-  std::optional<uint64_t> mki_value;  // with mki_length
-  uint8_t mki_length = 0;             // bytes, 1..128
+  std::string suite;                        // "AES_CM_128_HMAC_SHA1_80"
+  std::string key_salt;                     // decoded bytes, key then salt
+  std::optional<uint64_t> lifetime;         // packets ("2^31" or a number)
+  std::optional<uint64_t> mki_value;        // with mki_length
+  uint8_t mki_length = 0;                   // bytes, 1..128
   std::vector<std::string> session_params;  // UNENCRYPTED_SRTP, KDR=, ... verbatim
 
   // The attribute value. `pad` writes base64 with '=' padding (rtpengine writes none).

@@ -78,7 +78,8 @@ CallSnapshot SessionService::snapshot(const Call& call) const {
         ms.streams.push_back(stream_snapshot(side.rtcp, side.family, "rtcp", wall, mono));
         for (StreamSnapshot& st : ms.streams)
           if (st.srtp && st.srtp->key_exchange == "dtls")
-            st.srtp->dtls_role = side.srtp.role == engine::dtls::Role::client ? "active" : "passive";
+            st.srtp->dtls_role =
+                side.srtp.role == engine::dtls::Role::client ? "active" : "passive";
         add(snap.rtp_totals, ms.streams[0].stats);
         add(snap.rtcp_totals, ms.streams[1].stats);
       }

@@ -163,9 +163,8 @@ void SessionService::reap_released_ports() const {
     family(r.family).ports.release(r.port);
     return true;
   });
-  std::erase_if(retired_, [this](const Retired& r) {
-    return engine_.shard(r.shard).applied(r.ticket);
-  });
+  std::erase_if(retired_,
+                [this](const Retired& r) { return engine_.shard(r.shard).applied(r.ticket); });
 }
 
 // Sockets of family `af` (or the other one when rtpxd has no `af`) facing the party of `side`.
@@ -275,8 +274,7 @@ Result<bool> SessionService::negotiate_answer(Call& call, int offerer, const sdp
   return true;
 }
 
-uint64_t SessionService::post_stream(Call& call, StreamSlot& s,
-                                     const engine::EndpointConfig& cfg) {
+uint64_t SessionService::post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg) {
   engine::ShardCommand cmd;
   cmd.id = s.slot;
   cmd.cfg = cfg;
@@ -293,9 +291,9 @@ uint64_t SessionService::post_stream(Call& call, StreamSlot& s,
 
 // The SRTP state the socket of `side` needs (null for plain RTP), made anew only when what it
 // depends on changed. The one it replaces goes to `old`, to be freed once the shard moved on.
-Result<engine::EndpointCrypto*> SessionService::crypto_for(const MediaSide& side, StreamSlot& slot,
-                                                           bool rtcp,
-                                                           std::unique_ptr<engine::EndpointCrypto>* old) {
+Result<engine::EndpointCrypto*> SessionService::crypto_for(
+    const MediaSide& side, StreamSlot& slot, bool rtcp,
+    std::unique_ptr<engine::EndpointCrypto>* old) {
   if (!side.srtp.enabled) {
     *old = std::move(slot.crypto);
     slot.crypto_key.clear();

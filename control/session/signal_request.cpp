@@ -3,7 +3,7 @@
 namespace rtpx::control {
 
 bool known_transport_protocol(std::string_view p) {
-  constexpr std::string_view kKnown[] = {"RTP/AVP",  "RTP/AVPF",         "RTP/SAVP",
+  constexpr std::string_view kKnown[] = {"RTP/AVP",   "RTP/AVPF",         "RTP/SAVP",
                                          "RTP/SAVPF", "UDP/TLS/RTP/SAVP", "UDP/TLS/RTP/SAVPF"};
   for (std::string_view k : kKnown)
     if (p == k) return true;

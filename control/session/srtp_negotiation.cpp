@@ -38,8 +38,8 @@ Result<bool> check_key(const sdp::Crypto& c) {
                                 " needs " + std::to_string(i.key_len + i.salt_len));
   if (c.mki_value && c.mki_length > srtp::kMaxMkiLen)
     return Error{ErrorCode::not_supported, "sdp",
-                 "a=crypto MKI of " + std::to_string(c.mki_length) + " bytes is not supported (at most " +
-                     std::to_string(srtp::kMaxMkiLen) + ")"};
+                 "a=crypto MKI of " + std::to_string(c.mki_length) +
+                     " bytes is not supported (at most " + std::to_string(srtp::kMaxMkiLen) + ")"};
   return true;
 }
 
@@ -128,7 +128,8 @@ Result<bool> srtp_take_offer(SrtpSide& side, const sdp::Session& s, const sdp::M
       if (first_error.empty()) first_error = r.error().message;
       continue;
     }
-    const bool same_local = side.local && side.local->suite == c->suite && side.local->tag == c->tag;
+    const bool same_local =
+        side.local && side.local->suite == c->suite && side.local->tag == c->tag;
     if (!side.remote || side.remote->key_salt != c->key_salt || !same_local ||
         side.kx != engine::KeyExchange::sdes)
       ++side.generation;
@@ -199,8 +200,7 @@ Result<bool> srtp_take_answer(SrtpSide& side, const sdp::Session& s, const sdp::
   }
   if (auto crypto = m.find_attributes("crypto"); !crypto.empty()) {
     std::string why;
-    auto c = crypto.front()->value ? sdp::parse_crypto(*crypto.front()->value, &why)
-                                   : std::nullopt;
+    auto c = crypto.front()->value ? sdp::parse_crypto(*crypto.front()->value, &why) : std::nullopt;
     if (!c) return bad_field("sdp", why);
     auto mine = std::find_if(side.offered.begin(), side.offered.end(),
                              [&](const sdp::Crypto& o) { return o.tag == c->tag; });
@@ -230,8 +230,7 @@ Result<bool> srtp_take_answer(SrtpSide& side, const sdp::Session& s, const sdp::
 }
 
 std::vector<sdp::Attribute> srtp_attributes(const SrtpSide& side, bool answer,
-                                            const dtls::Certificate& cert,
-                                            const SrtpOptions& opt) {
+                                            const dtls::Certificate& cert, const SrtpOptions& opt) {
   std::vector<sdp::Attribute> out;
   if (!side.enabled) return out;
   auto fingerprint = [&] {

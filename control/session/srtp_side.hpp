@@ -16,11 +16,11 @@ namespace rtpx::control {
 
 // ng `SDES`/`DTLS` options and flags, shared by both protocols.
 struct SrtpOptions {
-  bool sdes_off = false;                // offer no a=crypto
-  std::vector<std::string> sdes_no;     // suites not to offer or accept
-  std::vector<std::string> sdes_only;   // if set: the only suites to offer or accept
-  bool sdes_pad = false;                // base64 keys with '=' padding
-  bool dtls_off = false;                // offer no DTLS-SRTP, prefer SDES in offers
+  bool sdes_off = false;                        // offer no a=crypto
+  std::vector<std::string> sdes_no;             // suites not to offer or accept
+  std::vector<std::string> sdes_only;           // if set: the only suites to offer or accept
+  bool sdes_pad = false;                        // base64 keys with '=' padding
+  bool dtls_off = false;                        // offer no DTLS-SRTP, prefer SDES in offers
   std::optional<engine::dtls::Role> dtls_role;  // DTLS=active|passive: rtpxd's role
   std::string fingerprint_hash = "sha-256";     // DTLS-fingerprint=
 };

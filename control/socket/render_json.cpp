@@ -39,12 +39,9 @@ json to_json(const CallSnapshot& call) {
     for (const MediaSnapshot& m : leg.media) {
       json streams = json::array();
       for (const StreamSnapshot& s : m.streams) {
-        json st{{"component", s.component},
-                {"local", addr(s.local)},
-                {"signaled", addr(s.signaled)},
-                {"peer", addr(s.peer)},
-                {"latched", s.latched},
-                {"stats", stats(s.stats)}};
+        json st{{"component", s.component},     {"local", addr(s.local)},
+                {"signaled", addr(s.signaled)}, {"peer", addr(s.peer)},
+                {"latched", s.latched},         {"stats", stats(s.stats)}};
         if (s.srtp) st["srtp"] = srtp(*s.srtp);
         streams.push_back(std::move(st));
       }

@@ -9,10 +9,10 @@
 
 #include "engine/core/relaxed_counter.hpp"
 #include "engine/core/seqlock.hpp"
-#include "engine/session/endpoint_crypto.hpp"
 #include "engine/ice/stun.hpp"
 #include "engine/io/packet.hpp"
 #include "engine/net/sock_addr.hpp"
+#include "engine/session/endpoint_crypto.hpp"
 
 namespace rtpx::engine {
 
@@ -37,9 +37,8 @@ enum class DropReason : uint8_t {
   count
 };
 inline constexpr const char* kDropReasonNames[] = {
-    "malformed", "unexpected_source", "no_destination", "tx_error",       "inactive",
-    "bad_auth",  "absorbed",          "srtp_auth",      "srtp_replay",    "srtp_not_keyed",
-    "srtp_error"};
+    "malformed", "unexpected_source", "no_destination", "tx_error",       "inactive",  "bad_auth",
+    "absorbed",  "srtp_auth",         "srtp_replay",    "srtp_not_keyed", "srtp_error"};
 static_assert(std::size(kDropReasonNames) == static_cast<size_t>(DropReason::count));
 
 // Decided by the control plane when a stream is set up or changed; the hot loop only reads it.
@@ -72,7 +71,7 @@ struct alignas(64) Endpoint {
   std::atomic<bool> published_latched{false};
   RelaxedCounter packets, bytes, errors, dropped;
   RelaxedCounter srtp_auth_failures, srtp_replays;  // included in dropped
-  std::atomic<int64_t> last_seen_ns{0};  // CLOCK_MONOTONIC, 0 = never
+  std::atomic<int64_t> last_seen_ns{0};             // CLOCK_MONOTONIC, 0 = never
 
   void configure(const EndpointConfig& c) noexcept {
     cfg = c;

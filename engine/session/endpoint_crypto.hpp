@@ -26,9 +26,9 @@ struct EndpointCrypto {
 
   // Published by the shard for the control plane.
   std::atomic<dtls::State> dtls_state{dtls::State::idle};
-  std::atomic<bool> keyed{false};   // both contexts present
-  std::atomic<int> suite{-1};       // srtp::Suite once keyed
-  char failure[160] = {};           // written before dtls_state becomes failed (release)
+  std::atomic<bool> keyed{false};  // both contexts present
+  std::atomic<int> suite{-1};      // srtp::Suite once keyed
+  char failure[160] = {};          // written before dtls_state becomes failed (release)
 
   bool has_keys() const noexcept { return inbound != nullptr && outbound != nullptr; }
 

@@ -95,8 +95,8 @@ std::optional<DropReason> unprotect(Endpoint& e, io::Packet* p, bool rtcp) noexc
     e.dropped.add();
     return DropReason::srtp_not_keyed;
   }
-  const srtp::Status s =
-      rtcp ? c.inbound->unprotect_rtcp(p->data, &p->len) : c.inbound->unprotect_rtp(p->data, &p->len);
+  const srtp::Status s = rtcp ? c.inbound->unprotect_rtcp(p->data, &p->len)
+                              : c.inbound->unprotect_rtp(p->data, &p->len);
   switch (s) {
     case srtp::Status::ok:
       return std::nullopt;

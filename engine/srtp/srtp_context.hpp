@@ -28,15 +28,15 @@ struct MasterKey {
   uint64_t lifetime = 0;
 };
 
-enum class [[nodiscard]] Status : uint8_t {
-  ok,
-  malformed,     // too short to be SRTP/SRTCP, or a header that does not parse
-  auth_failed,   // the authentication tag (or the GCM tag) does not match
-  replayed,      // index already seen (inside the replay window)
-  too_old,       // index behind the replay window
-  no_room,       // protect: the buffer has no room for the tag and MKI
-  key_expired,   // the master key's lifetime is used up
-  bad_mki,       // the packet's MKI is not this key's
+enum class [[nodiscard]] Status : uint8_t{
+    ok,
+    malformed,    // too short to be SRTP/SRTCP, or a header that does not parse
+    auth_failed,  // the authentication tag (or the GCM tag) does not match
+    replayed,     // index already seen (inside the replay window)
+    too_old,      // index behind the replay window
+    no_room,      // protect: the buffer has no room for the tag and MKI
+    key_expired,  // the master key's lifetime is used up
+    bad_mki,      // the packet's MKI is not this key's
 };
 const char* to_string(Status s) noexcept;
 

@@ -118,8 +118,8 @@ TEST_F(DtlsPeerInterop, RtpxdAsClientEveryPacketIntactBothWays) {
 
 TEST_F(DtlsPeerInterop, RtpxdAsServerEveryPacketIntactBothWays) {
   peer_ = std::make_unique<DtlsSrtpPeerProcess>(
-      DTLS_SRTP_PEER_PATH, std::vector<std::string>{"--role", "active", "--send", "100",
-                                                    "--expect", "60", "--timeout-s", "15"});
+      DTLS_SRTP_PEER_PATH, std::vector<std::string>{"--role", "active", "--send", "100", "--expect",
+                                                    "60", "--timeout-s", "15"});
   call("active", peer_ ? peer_->fingerprint() : "");
   const size_t at_a = talk(3000);
   auto r = peer_->wait_result(15000);
@@ -159,9 +159,8 @@ TEST_F(DtlsPeerInterop, FingerprintMismatchFailsTheHandshakeVisiblyAndAnnouncesI
 
 TEST_F(DtlsPeerInterop, PacketsUnderAWrongKeyAreCountedAndDropped) {
   peer_ = std::make_unique<DtlsSrtpPeerProcess>(
-      DTLS_SRTP_PEER_PATH, std::vector<std::string>{"--role", "passive", "--send", "50",
-                                                    "--expect", "0", "--wrong-key",
-                                                    "--timeout-s", "10"});
+      DTLS_SRTP_PEER_PATH, std::vector<std::string>{"--role", "passive", "--send", "50", "--expect",
+                                                    "0", "--wrong-key", "--timeout-s", "10"});
   call("passive", peer_ ? peer_->fingerprint() : "");
   const size_t at_a = talk(2000);
   auto r = peer_->wait_result(10000);

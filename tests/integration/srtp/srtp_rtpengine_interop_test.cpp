@@ -334,7 +334,8 @@ TEST(SrtpLibsrtpParty, WhatRtpxdSendsUnprotectsAndBadPacketsAreCountedAndDropped
       if (got == rtp_packet(0xbbbb, static_cast<uint16_t>((got[2] << 8) | got[3]))) ++good;
   }
   for (const Bytes& got : a.recv_all(200))
-    if (got.size() == 172 && got == rtp_packet(0xbbbb, static_cast<uint16_t>((got[2] << 8) | got[3])))
+    if (got.size() == 172 &&
+        got == rtp_packet(0xbbbb, static_cast<uint16_t>((got[2] << 8) | got[3])))
       ++good;
   EXPECT_EQ(good, 20u) << "every genuine packet, each once";
   const auto srtp = srtp_of(rtpxd, "k1", 1);

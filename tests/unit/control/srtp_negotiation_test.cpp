@@ -26,8 +26,7 @@ std::vector<std::string> lines_named(const std::string& text, const std::string&
 
 std::string m_line(const std::string& text) {
   auto parsed = sdp::parse(text);
-  return parsed.ok() && !parsed.session->media.empty() ? parsed.session->media[0].to_string()
-                                                       : "";
+  return parsed.ok() && !parsed.session->media.empty() ? parsed.session->media[0].to_string() : "";
 }
 
 std::vector<std::string> suites_of(const std::vector<std::string>& crypto) {
@@ -100,8 +99,8 @@ TEST_F(SrtpNegotiationTest, PlainToSavpOffersEverySuiteAndDtlsInRtpenginesOrder)
 TEST_F(SrtpNegotiationTest, SdesAnswerKeysTheSavpLegAndThePlainPartyHearsPlainRtp) {
   auto o = offer(sdp(4000), {"RTP/SAVP"});
   ASSERT_TRUE(o.ok());
-  auto a = answer(body(5000, "RTP/SAVP",
-                       "a=crypto:3 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"));
+  auto a = answer(
+      body(5000, "RTP/SAVP", "a=crypto:3 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"));
   ASSERT_TRUE(a.ok()) << a.error().message;
   EXPECT_NE(m_line(*a).find(" RTP/AVP 0"), std::string::npos) << *a;
   EXPECT_TRUE(lines_named(*a, "crypto").empty());
@@ -141,8 +140,8 @@ TEST_F(SrtpNegotiationTest, SavpOfferIsAnsweredWithTheFirstSupportedSuiteAndAFre
 }
 
 TEST_F(SrtpNegotiationTest, SavpToSavpUsesAnotherKeyOnEachLeg) {
-  auto o = offer(body(4000, "RTP/SAVP",
-                      "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"));
+  auto o = offer(
+      body(4000, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"));
   ASSERT_TRUE(o.ok()) << o.error().message;
   const auto offered = lines_named(*o, "crypto");
   ASSERT_EQ(offered.size(), 4u);
@@ -223,13 +222,13 @@ TEST_F(SrtpNegotiationTest, AReOfferKeepsTheKeys) {
   auto again = offer(sdp(4000), {"RTP/SAVP"});
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(lines_named(*first, "crypto"), lines_named(*again, "crypto"));
-  auto o = offer(body(4100, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " +
-                                            std::string(kKey80) + "\r\n"),
-                 {"RTP/AVP"}, "c2");
+  auto o = offer(
+      body(4100, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"),
+      {"RTP/AVP"}, "c2");
   ASSERT_TRUE(o.ok());
   auto a1 = answer(sdp(5100), "c2");
-  ASSERT_TRUE(offer(body(4100, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " +
-                                               std::string(kKey80) + "\r\n"),
+  ASSERT_TRUE(offer(body(4100, "RTP/SAVP",
+                         "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"),
                     {"RTP/AVP"}, "c2")
                   .ok());
   auto a2 = answer(sdp(5100), "c2");
@@ -253,16 +252,16 @@ TEST_F(SrtpNegotiationTest, UnusableKeyExchangeIsRefusedNamingTheSdp) {
       << short_key.error().message;
 
   ASSERT_TRUE(offer(sdp(4000), {"RTP/SAVP"}).ok());
-  auto wrong_tag = answer(body(5000, "RTP/SAVP",
-                               "a=crypto:9 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"));
+  auto wrong_tag = answer(
+      body(5000, "RTP/SAVP", "a=crypto:9 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"));
   ASSERT_FALSE(wrong_tag.ok());
   EXPECT_EQ(wrong_tag.error().field, "sdp");
   EXPECT_NE(wrong_tag.error().message.find("answers no a=crypto line"), std::string::npos);
 
   ASSERT_TRUE(offer(sdp(4100), {}, "c2").ok());
-  auto unasked = answer(body(5100, "RTP/SAVP",
-                             "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"),
-                        "c2");
+  auto unasked = answer(
+      body(5100, "RTP/SAVP", "a=crypto:1 AES_CM_128_HMAC_SHA1_80 " + std::string(kKey80) + "\r\n"),
+      "c2");
   ASSERT_FALSE(unasked.ok());
   EXPECT_NE(unasked.error().message.find("plain RTP was offered"), std::string::npos);
 }

@@ -59,7 +59,8 @@ struct Party {
   }
   std::optional<Bytes> unprotect(Bytes b, bool rtcp = false) {
     uint32_t len = static_cast<uint32_t>(b.size());
-    const srtp::Status s = rtcp ? in->unprotect_rtcp(b.data(), &len) : in->unprotect_rtp(b.data(), &len);
+    const srtp::Status s =
+        rtcp ? in->unprotect_rtcp(b.data(), &len) : in->unprotect_rtp(b.data(), &len);
     if (s != srtp::Status::ok) return std::nullopt;
     b.resize(len);
     return b;
@@ -68,8 +69,14 @@ struct Party {
 };
 
 Bytes sender_report(uint32_t ssrc) {
-  Bytes b{0x80, 200, 0, 6, static_cast<uint8_t>(ssrc >> 24), static_cast<uint8_t>(ssrc >> 16),
-          static_cast<uint8_t>(ssrc >> 8), static_cast<uint8_t>(ssrc)};
+  Bytes b{0x80,
+          200,
+          0,
+          6,
+          static_cast<uint8_t>(ssrc >> 24),
+          static_cast<uint8_t>(ssrc >> 16),
+          static_cast<uint8_t>(ssrc >> 8),
+          static_cast<uint8_t>(ssrc)};
   for (int i = 0; i < 20; ++i) b.push_back(static_cast<uint8_t>(i));
   return b;
 }
@@ -172,7 +179,8 @@ TEST_F(RelayPathSrtp, SrtcpIsDecryptedAndEncryptedToo) {
 }
 
 TEST_F(RelayPathSrtp, SrtpToSrtpReencryptsWithPerLegKeys) {
-  auto a_crypto = sdes(key(10, srtp::Suite::aead_aes_128_gcm), key(11, srtp::Suite::aead_aes_128_gcm));
+  auto a_crypto =
+      sdes(key(10, srtp::Suite::aead_aes_128_gcm), key(11, srtp::Suite::aead_aes_128_gcm));
   auto b_crypto = sdes(key(20), key(21));
   wire(a_crypto.get(), b_crypto.get());
   Party a(key(10, srtp::Suite::aead_aes_128_gcm), key(11, srtp::Suite::aead_aes_128_gcm));
