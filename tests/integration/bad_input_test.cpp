@@ -146,6 +146,28 @@ TEST_F(BadInputTest, ControlSocketGarbageGetsTypedErrors) {
       "session.offer",
       {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", audio_sdp(1000)}, {"flags", {"nonsense"}}});
   EXPECT_EQ(bad.error().field(), "flags");
+  // SRTP options: each bad value names its field.
+  const json offer{{"call_id", "x"}, {"from_tag", "a"}, {"sdp", audio_sdp(1000)}};
+  const std::pair<const char*, json> srtp_cases[] = {{"transport_protocol", "RTP/XYZ"},
+                                                     {"sdes", {"sideways"}},
+                                                     {"sdes", "off"},
+                                                     {"dtls", "sideways"},
+                                                     {"dtls_fingerprint", "md5"}};
+  for (const auto& [field, value] : srtp_cases) {
+    json req = offer;
+    req[field] = value;
+    bad = d_.control().try_request("session.offer", req);
+    ASSERT_FALSE(bad.ok()) << field;
+    EXPECT_EQ(bad.error().field(), field) << bad.error().message();
+  }
+  // An SRTP offer without any usable key exchange names the SDP.
+  std::string savp = audio_sdp(1000);
+  savp.replace(savp.find("RTP/AVP"), 7, "RTP/SAVP");
+  bad = d_.control().try_request("session.offer",
+                                 {{"call_id", "x"}, {"from_tag", "a"}, {"sdp", savp}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field(), "sdp");
+  EXPECT_NE(bad.error().message().find("a=crypto"), std::string::npos) << bad.error().message();
   // The failed requests created nothing.
   EXPECT_EQ(d_.control().request("session.list")["calls"].size(), 0u);
 }
