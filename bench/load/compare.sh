@@ -21,6 +21,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=bench/lib/write_section.sh
 source "$ROOT/bench/lib/write_section.sh"
+# shellcheck source=bench/lib/relay.sh
+source "$ROOT/bench/lib/relay.sh"
+# shellcheck source=bench/lib/load_relay.sh
+source "$ROOT/bench/lib/load_relay.sh"
 RTPXD=${RTPXD:-$ROOT/build/release/control/daemon/rtpxd}
 RTPLOAD=${RTPLOAD:-$ROOT/build/release/tools/rtpload/rtpload}
 RTPENGINE=${RTPENGINE:-rtpengine}
@@ -53,75 +57,7 @@ WORK=$(mktemp -d /tmp/rtpx-load.XXXXXX)
 RELAY_PID=""
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 
-stop_relay() {
-  [[ -n $RELAY_PID ]] || return 0
-  if kill -0 "$RELAY_PID" 2>/dev/null; then
-    kill -TERM "$RELAY_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$RELAY_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$RELAY_PID" 2>/dev/null || true
-  fi
-  wait "$RELAY_PID" 2>/dev/null || true
-  RELAY_PID=""
-}
-cleanup() {
-  stop_relay
-  if [[ $KEEP == 1 ]]; then echo "raw results kept in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# The exact command line of each relay, also written into the report.
-relay_cmd() {
-  case $1 in
-    rtpxd-epoll* | rtpxd-io_uring*)
-      # rtpxd-BACKEND, optionally with +cUS: wake-up coalescing (engine.coalesce_us).
-      local spec=${1#rtpxd-} coalesce=0
-      if [[ $spec == *+c* ]]; then coalesce=${spec#*+c}; spec=${spec%%+c*}; fi
-      echo "$RTPXD --foreground --backend $spec --interface $IP --ng-listen $IP:$NG_PORT" \
-        "--control $WORK/rtpxd.sock --port-min $PORT_MIN --port-max $PORT_MAX --threads $THREADS" \
-        "--coalesce-us $coalesce --log-level warn" ;;
-    rtpengine)
-      echo "$RTPENGINE --config-file=none --table=-1 --interface=$IP --listen-ng=$IP:$NG_PORT" \
-        "--port-min=$PORT_MIN --port-max=$PORT_MAX --foreground --log-stderr --delete-delay=0" \
-        "--num-threads=$THREADS --log-level=4" ;;
-    *) die "unknown relay $1" ;;
-  esac
-}
-
-relay_available() {
-  case $1 in
-    rtpxd-*) [[ -x $RTPXD ]] ;;
-    rtpengine) command -v "$RTPENGINE" >/dev/null ;;
-  esac
-}
-
-# Starts relay $1 in the background and waits until its ng port answers ping.
-start_relay() {
-  local name=$1 cmd
-  cmd=$(relay_cmd "$name")
-  if "$RTPLOAD" --ping --quiet --ng "$IP:$NG_PORT" --ng-timeout-ms 200 --ng-retries 0 2>/dev/null; then
-    die "something already answers ng on $IP:$NG_PORT; set NG_PORT"
-  fi
-  rm -f "$WORK/rtpxd.sock"
-  # shellcheck disable=SC2086  # the command is split on purpose
-  $cmd >"$WORK/$name.log" 2>&1 &
-  RELAY_PID=$!
-  for _ in $(seq 100); do
-    if ! kill -0 "$RELAY_PID" 2>/dev/null; then
-      tail -20 "$WORK/$name.log" >&2
-      RELAY_PID=""
-      return 1
-    fi
-    if "$RTPLOAD" --ping --quiet --ng "$IP:$NG_PORT" --ng-timeout-ms 100 --ng-retries 0 2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "$name did not answer ng ping within 10 s" >&2
-  tail -20 "$WORK/$name.log" >&2
-  stop_relay
-  return 1
-}
+install_cleanup_traps
 
 # rtpload with the common arguments; the JSON file is $1, the rest are extra arguments. A failed
 # check (exit 1) still leaves a JSON with the numbers; only set-up errors lose the run.

@@ -31,6 +31,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=bench/lib/write_section.sh
 source "$ROOT/bench/lib/write_section.sh"
+# shellcheck source=bench/lib/relay.sh
+source "$ROOT/bench/lib/relay.sh"
 RTPXD=${RTPXD:-$ROOT/build/release/control/daemon/rtpxd}
 RTPX_NG_BENCH=${RTPX_NG_BENCH:-$ROOT/build/release/bench/ng/rtpx_ng_bench}
 RTPENGINE=${RTPENGINE:-rtpengine}
@@ -75,22 +77,7 @@ RELAY_PID=""
 LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 FAILED=0
 
-stop_relay() {
-  [[ -n $RELAY_PID ]] || return 0
-  if kill -0 "$RELAY_PID" 2>/dev/null; then
-    kill -TERM "$RELAY_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$RELAY_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$RELAY_PID" 2>/dev/null || true
-  fi
-  wait "$RELAY_PID" 2>/dev/null || true
-  RELAY_PID=""
-}
-cleanup() {
-  stop_relay
-  if [[ $KEEP == 1 ]]; then echo "raw results kept in $WORK" >&2; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+install_cleanup_traps
 
 # The exact command line of each relay (without the taskset prefix), also written into the report.
 relay_cmd() {

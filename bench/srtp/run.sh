@@ -11,47 +11,11 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=bench/lib/write_section.sh
 source "$ROOT/bench/lib/write_section.sh"
-REPS=${REPS:-5}
-MIN_TIME=${MIN_TIME:-0.5}
-OUT=${OUT:-$ROOT/docs/benchmarks.md}
-BUILD=${BUILD:-1}
-KEEP=${KEEP:-0}
-BIN=${BIN:-$ROOT/build/release/bench/srtp/srtp_bench}
+# shellcheck source=bench/lib/gbench_run.sh
+source "$ROOT/bench/lib/gbench_run.sh"
 
-die() { echo "run.sh: $*" >&2; exit 1; }
-log() { echo "== $*" >&2; }
-command -v jq >/dev/null || die "jq is needed"
-
-cd "$ROOT"
-if [[ $BUILD == 1 ]]; then
-  log "building (release preset)"
-  cmake --preset release >/dev/null
-  cmake --build --preset release --target srtp_bench
-fi
-[[ -x $BIN ]] || die "$BIN not found (build with: cmake --preset release && cmake --build --preset release --target srtp_bench)"
-
-WORK=$(mktemp -d /tmp/rtpx-srtp.XXXXXX)
-cleanup() { if [[ $KEEP == 1 ]]; then log "JSON kept in $WORK"; else rm -rf "$WORK"; fi; }
-trap cleanup EXIT
-JSON=$WORK/srtp.json
-
-ARGS=(--benchmark_repetitions="$REPS" --benchmark_report_aggregates_only=true
-      --benchmark_min_time="$MIN_TIME" "$@")
-CMD="bench/srtp/run.sh${*:+ $*}"
-RUN_CMD="${BIN#"$ROOT"/} ${ARGS[*]}"
-BUILD_DIR=$(cd "$(dirname "$BIN")/../.." && pwd)
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-log "running: $RUN_CMD"
-"$BIN" "${ARGS[@]}" --benchmark_out="$JSON" --benchmark_out_format=json
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
-
-cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+gbench_run srtp srtp_bench "$@"
 aes_ni=$(grep -qm1 -w aes /proc/cpuinfo && echo "AES-NI" || echo "no AES-NI")
-compiler=$(sed -n 's/^CMAKE_CXX_COMPILER:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
-compiler_version=$(${compiler:-c++} --version 2>/dev/null | head -1 || true)
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
-commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -q . && echo " (with uncommitted changes)" || true)
 openssl_version=$(openssl version 2>/dev/null | cut -d' ' -f1-2 || echo '?')
 libsrtp_version=$(pkg-config --modversion libsrtp2 2>/dev/null || echo '?')
 
