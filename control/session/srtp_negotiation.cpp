@@ -261,7 +261,10 @@ Result<std::unique_ptr<engine::EndpointCrypto>> make_endpoint_crypto(
     const SrtpSide& side, bool with_dtls, std::shared_ptr<const dtls::Certificate> cert) {
   auto c = std::make_unique<engine::EndpointCrypto>();
   c->kx = side.kx;
-  if (!side.agreed) return c;
+  if (!side.agreed) {
+    c->await_dtls = side.dtls_offered && with_dtls;
+    return c;
+  }
   std::string error;
   if (side.kx == engine::KeyExchange::sdes) {
     if (!side.remote || !side.local) return c;

@@ -24,6 +24,13 @@ struct EndpointCrypto {
   std::unique_ptr<srtp::Context> outbound;  // rtpx's packets to the party; null until keyed
   std::unique_ptr<dtls::Connection> dtls;   // DTLS-SRTP only
 
+  // DTLS-SRTP offered, answer not yet in: a ClientHello that arrives now (the answerer starts its
+  // handshake before its answer reaches rtpxd) is kept, and fed to the association that the
+  // answer brings, instead of costing the client a retransmission timeout. Shard-owned.
+  bool await_dtls = false;
+  uint16_t early_dtls_len = 0;
+  uint8_t early_dtls[dtls::Connection::kMaxDatagram];
+
   // Published by the shard for the control plane.
   std::atomic<dtls::State> dtls_state{dtls::State::idle};
   std::atomic<bool> keyed{false};  // both contexts present

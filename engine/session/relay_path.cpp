@@ -165,7 +165,7 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
   if (stun != nullptr && e.cfg.stun.enabled() && looks_like_stun({p->data, p->len}))
     return answer_stun(e, p, now_ns, *stun);
   if (e.cfg.crypto != nullptr) {
-    if (e.cfg.crypto->dtls != nullptr && looks_like_dtls(*p)) {
+    if ((e.cfg.crypto->dtls != nullptr || e.cfg.crypto->await_dtls) && looks_like_dtls(*p)) {
       if (dtls == nullptr) return DropReason::absorbed;
       return take_dtls(e, p, now_ns, *dtls);
     }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <string>
 
 namespace rtpx::engine {
@@ -95,7 +96,12 @@ void Shard::apply_commands() noexcept {
         if (!(c.cfg.signaled == e.cfg.signaled)) e.unlatch();
         const EndpointCrypto* before = e.cfg.crypto;
         e.configure(c.cfg);
-        if (e.cfg.crypto != nullptr && e.cfg.crypto != before) crypto_configured(c.id, e, now_ns());
+        if (e.cfg.crypto != nullptr && e.cfg.crypto != before) {
+          crypto_configured(c.id, e, now_ns());
+          // The replaced state lives until this command is applied: hand on a ClientHello it kept.
+          if (before != nullptr && before->early_dtls_len != 0 && !draining_)
+            replay_early_dtls(c.id, e, *before, now_ns());
+        }
         break;
       }
       case ShardCommand::Op::remove:
@@ -203,8 +209,28 @@ void Shard::dtls_progress(Endpoint& e) noexcept {
   }
 }
 
+void Shard::replay_early_dtls(io::SocketId id, Endpoint& e, const EndpointCrypto& before,
+                              int64_t now) noexcept {
+  dtls::Connection* d = e.cfg.crypto->dtls.get();
+  if (d == nullptr || d->role() != dtls::Role::server) return;
+  io::Packet p;
+  p.data = const_cast<uint8_t*>(before.early_dtls);
+  p.len = before.early_dtls_len;
+  p.socket = id;
+  p.addr = e.latched ? e.latched_addr : e.cfg.signaled;
+  on_dtls(e, p, now);
+}
+
 void Shard::on_dtls(Endpoint& e, const io::Packet& p, int64_t now) noexcept {
-  dtls::Connection& d = *e.cfg.crypto->dtls;
+  EndpointCrypto& c = *e.cfg.crypto;
+  if (c.dtls == nullptr) {  // offered, not answered yet: keep the latest ClientHello
+    if (c.await_dtls && p.len <= sizeof c.early_dtls) {
+      std::memcpy(c.early_dtls, p.data, p.len);
+      c.early_dtls_len = static_cast<uint16_t>(p.len);
+    }
+    return;
+  }
+  dtls::Connection& d = *c.dtls;
   const dtls::State before = d.state();
   d.receive({p.data, p.len}, now);
   send_dtls(p.socket, e);

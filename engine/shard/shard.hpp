@@ -71,6 +71,8 @@ class Shard final : private DtlsSink {
 
   // DTLS-SRTP, the slow path: handshake datagrams, retransmission timers, keys.
   void on_dtls(Endpoint& e, const io::Packet& p, int64_t now_ns) noexcept override;
+  void replay_early_dtls(io::SocketId id, Endpoint& e, const EndpointCrypto& before,
+                         int64_t now_ns) noexcept;
   void crypto_configured(io::SocketId id, Endpoint& e, int64_t now_ns) noexcept;
   void send_dtls(io::SocketId id, Endpoint& e) noexcept;
   void dtls_progress(Endpoint& e) noexcept;

@@ -195,8 +195,8 @@ TEST(SrtpRtpengineDtls, HandshakeBetweenTheRelaysAndMediaFlows) {
                  rtpengine, Dict{{"transport-protocol", "RTP/AVP"}}, "d1", a, b);
   ASSERT_TRUE(c);
   ASSERT_NE(c->answer2.find("a=setup:active"), std::string::npos) << c->answer2;
-  // rtpengine (the client) sent its first ClientHello when it answered, before rtpxd knew the
-  // answer; its retransmission (after 1 s) completes the handshake.
+  // rtpengine (the client) sent its ClientHello when it answered, before rtpxd had the answer:
+  // rtpxd kept it and answered it when the answer came.
   const net::SockAddr to_rtpxd = c->to_first();
   const net::SockAddr to_rtpengine = c->to_second();
   nlohmann::json srtp;
