@@ -19,24 +19,6 @@ namespace {
 
 using SipCalls = SipCallTest;
 
-// Media seen from `who` in the one call of `seen` (-1: no such call or party).
-int64_t packets_from(const std::map<std::string, CallMedia>& seen, const std::string& who) {
-  if (seen.size() != 1) return -1;
-  const auto& m = seen.begin()->second.packets_from;
-  auto it = m.find(who);
-  return it == m.end() ? -1 : it->second;
-}
-
-std::string describe(const std::map<std::string, CallMedia>& seen) {
-  std::string s;
-  for (const auto& [id, m] : seen) {
-    s += id + ":";
-    for (const auto& [who, n] : m.packets_from) s += " " + who + "=" + std::to_string(n);
-    s += "\n";
-  }
-  return s.empty() ? "(no call seen in rtpxd)" : s;
-}
-
 // The gateway registers with a digest the provider's registrar verifies (sipp verifyauth with
 // the trunk's username, password and realm), takes the registrar's 5 s expiry, and refreshes the
 // registration in time, again and again, in the same dialog, without leaving REGED.

@@ -20,23 +20,6 @@ namespace {
 
 using std::chrono::seconds;
 
-int64_t packets_from(const std::map<std::string, CallMedia>& seen, const std::string& who) {
-  if (seen.size() != 1) return -1;
-  const auto& m = seen.begin()->second.packets_from;
-  auto it = m.find(who);
-  return it == m.end() ? -1 : it->second;
-}
-
-std::string describe(const std::map<std::string, CallMedia>& seen) {
-  std::string s;
-  for (const auto& [id, m] : seen) {
-    s += id + ":";
-    for (const auto& [who, n] : m.packets_from) s += " " + who + "=" + std::to_string(n);
-    s += "\n";
-  }
-  return s.empty() ? "(no call seen in rtpxd)" : s;
-}
-
 class SipDialogs : public SipCallTest {
  protected:
   // wavix with `wavix_options` (see trunk_options), wavix_fo answering, rtpx, both REGED.

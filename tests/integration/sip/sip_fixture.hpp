@@ -69,6 +69,11 @@ struct CallMedia {
   size_t legs = 0;
 };
 
+// Media seen from `who` in the one call of `seen` (-1: no such call or party).
+int64_t packets_from(const std::map<std::string, CallMedia>& seen, const std::string& who);
+// `seen` as text, for failure messages.
+std::string describe(const std::map<std::string, CallMedia>& seen);
+
 class SipCallTest : public SipTest {
  protected:
   void SetUp() override;

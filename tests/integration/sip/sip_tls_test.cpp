@@ -15,30 +15,11 @@
 #include <optional>
 #include <string>
 
+#include "tests/common/digest_client.hpp"
 #include "tests/integration/sip/sip_fixture.hpp"
 
 namespace rtpx::test::sip {
 namespace {
-
-std::string md5hex(const std::string& s) {
-  unsigned char d[16];
-  unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), d, &n, EVP_md5(), nullptr);
-  static const char* x = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += x[d[i] >> 4];
-    out += x[d[i] & 15];
-  }
-  return out;
-}
-
-std::string quoted_param(const std::string& header, const std::string& name) {
-  const size_t at = header.find(name + "=\"");
-  if (at == std::string::npos) return {};
-  const size_t from = at + name.size() + 2;
-  return header.substr(from, header.find('"', from) - from);
-}
 
 // A TLS connection speaking SIP: one request out, one response back.
 class TlsPhone {
@@ -138,10 +119,9 @@ class SipTls : public SipCallTest {
                             const char* header = "Authorization") const {
     const std::string realm = quoted_param(challenge, "realm");
     const std::string nonce = quoted_param(challenge, "nonce");
-    const std::string ha1 = md5hex("1000:" + realm + ":" + password);
-    const std::string ha2 = md5hex(method + ":" + uri);
     const std::string cnonce = "c0ffee", nc = "00000001";
-    const std::string resp = md5hex(ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":auth:" + ha2);
+    const std::string resp =
+        digest_response("1000", realm, password, method, uri, nonce, nc, cnonce);
     return std::string(header) + ": Digest username=\"1000\", realm=\"" + realm + "\", nonce=\"" +
            nonce + "\", uri=\"" + uri + "\", response=\"" + resp + "\", algorithm=MD5, cnonce=\"" +
            cnonce + "\", qop=auth, nc=" + nc + "\r\n";

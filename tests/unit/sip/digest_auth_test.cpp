@@ -9,31 +9,13 @@
 #include <string>
 
 #include "plugins/sip/digest_auth.hpp"
+#include "tests/common/digest_client.hpp"
 
 namespace {
 
 using rtpx::sip::DigestAuth;
 using V = DigestAuth::Verdict;
-
-std::string md5hex(const std::string& s) {
-  unsigned char d[16];
-  unsigned int n = 0;
-  EVP_Digest(s.data(), s.size(), d, &n, EVP_md5(), nullptr);
-  static const char* x = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += x[d[i] >> 4];
-    out += x[d[i] & 15];
-  }
-  return out;
-}
-
-std::string param(const std::string& challenge, const std::string& name) {
-  const size_t at = challenge.find(name + "=\"");
-  if (at == std::string::npos) return {};
-  const size_t from = at + name.size() + 2;
-  return challenge.substr(from, challenge.find('"', from) - from);
-}
+using rtpx::test::quoted_param;
 
 class Digest : public ::testing::Test {
  protected:
@@ -44,12 +26,11 @@ class Digest : public ::testing::Test {
   msg_auth_t* answer(const std::string& challenge, const std::string& user,
                      const std::string& password, const std::string& method = "REGISTER",
                      std::string realm = {}, std::string nonce = {}) {
-    if (realm.empty()) realm = param(challenge, "realm");
-    if (nonce.empty()) nonce = param(challenge, "nonce");
+    if (realm.empty()) realm = quoted_param(challenge, "realm");
+    if (nonce.empty()) nonce = quoted_param(challenge, "nonce");
     const std::string uri = "sip:rtpx.test", nc = "00000001", cnonce = "0a4f113b";
-    const std::string ha1 = md5hex(user + ":" + realm + ":" + password);
-    const std::string ha2 = md5hex(method + ":" + uri);
-    const std::string resp = md5hex(ha1 + ":" + nonce + ":" + nc + ":" + cnonce + ":auth:" + ha2);
+    const std::string resp =
+        rtpx::test::digest_response(user, realm, password, method, uri, nonce, nc, cnonce);
     const std::string value = "Digest username=\"" + user + "\", realm=\"" + realm +
                               "\", nonce=\"" + nonce + "\", uri=\"" + uri + "\", response=\"" +
                               resp + "\", algorithm=MD5, cnonce=\"" + cnonce +
@@ -71,8 +52,8 @@ class Digest : public ::testing::Test {
 
 TEST_F(Digest, ChallengeNamesTheRealmAndASignedNonce) {
   const std::string c = auth.challenge("rtpx.test");
-  EXPECT_EQ(param(c, "realm"), "rtpx.test");
-  EXPECT_NE(param(c, "nonce").find('.'), std::string::npos);
+  EXPECT_EQ(quoted_param(c, "realm"), "rtpx.test");
+  EXPECT_NE(quoted_param(c, "nonce").find('.'), std::string::npos);
   EXPECT_NE(c.find("qop=\"auth\""), std::string::npos);
 }
 
