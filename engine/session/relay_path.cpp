@@ -10,12 +10,18 @@ struct Classified {
   uint32_t ssrc = 0;
 };
 
-Classified classify(const Endpoint& e, const io::Packet& p) noexcept {
+// What a datagram on `e` should be, before parsing: RTCP on an RTCP socket, RTP or RTCP by the
+// RFC 5761 rule on a muxed one, RTP otherwise.
+rtp::Kind expected_kind(const Endpoint& e, const io::Packet& p) noexcept {
+  if (e.cfg.component == Component::rtcp) return rtp::Kind::rtcp;
+  if (e.cfg.rtcp_mux) return rtp::classify_muxed({p.data, p.len});
+  return rtp::Kind::rtp;
+}
+
+// Parses the packet as the `kind` expected_kind() gave it.
+Classified classify(const io::Packet& p, rtp::Kind kind) noexcept {
   std::span<const uint8_t> bytes{p.data, p.len};
   Classified c;
-  rtp::Kind kind = e.cfg.component == Component::rtcp ? rtp::Kind::rtcp
-                   : e.cfg.rtcp_mux                   ? rtp::classify_muxed(bytes)
-                                                      : rtp::Kind::rtp;
   if (kind == rtp::Kind::rtp) {
     rtp::RtpView v;
     if (rtp::parse_rtp(bytes, &v)) c = {rtp::Kind::rtp, v.ssrc};
@@ -134,14 +140,6 @@ std::optional<DropReason> protect(Endpoint& e, const Endpoint& f, io::Packet* p,
   return DropReason::srtp_error;
 }
 
-// What a datagram on `e` should be, before parsing: RTCP on an RTCP socket, RTP or RTCP by the
-// RFC 5761 rule on a muxed one, RTP otherwise.
-rtp::Kind expected_kind(const Endpoint& e, const io::Packet& p) noexcept {
-  if (e.cfg.component == Component::rtcp) return rtp::Kind::rtcp;
-  if (e.cfg.rtcp_mux) return rtp::classify_muxed({p.data, p.len});
-  return rtp::Kind::rtp;
-}
-
 // A DTLS datagram from the party: the source must be one RTP may come from (it latches an
 // unlatched endpoint, as a first RTP packet would).
 std::optional<DropReason> take_dtls(Endpoint& e, io::Packet* p, int64_t now_ns,
@@ -164,20 +162,20 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
   if (!e.active) return DropReason::inactive;
   if (stun != nullptr && e.cfg.stun.enabled() && looks_like_stun({p->data, p->len}))
     return answer_stun(e, p, now_ns, *stun);
-  if (e.cfg.crypto != nullptr) {
-    if ((e.cfg.crypto->dtls != nullptr || e.cfg.crypto->await_dtls) && looks_like_dtls(*p)) {
-      if (dtls == nullptr) return DropReason::absorbed;
-      return take_dtls(e, p, now_ns, *dtls);
-    }
-    const rtp::Kind k = expected_kind(e, *p);
-    if (k == rtp::Kind::invalid) {
+  const EndpointCrypto* crypto = e.cfg.crypto;
+  if (crypto != nullptr && (crypto->dtls != nullptr || crypto->await_dtls) && looks_like_dtls(*p))
+    return dtls != nullptr ? take_dtls(e, p, now_ns, *dtls) : DropReason::absorbed;
+  // The header byte that decides RTP vs RTCP stays in clear under SRTP: decide once.
+  const rtp::Kind kind = expected_kind(e, *p);
+  if (crypto != nullptr) {
+    if (kind == rtp::Kind::invalid) {
       e.errors.add();
       return DropReason::malformed;
     }
-    if (auto r = unprotect(e, p, k == rtp::Kind::rtcp)) return r;
+    if (auto r = unprotect(e, p, kind == rtp::Kind::rtcp)) return r;
   }
 
-  const Classified c = classify(e, *p);
+  const Classified c = classify(*p, kind);
   if (c.kind == rtp::Kind::invalid) {
     e.errors.add();
     return DropReason::malformed;
