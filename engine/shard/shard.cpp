@@ -167,12 +167,11 @@ void Shard::crypto_configured(io::SocketId id, Endpoint& e, int64_t now) noexcep
   dtls::Connection* d = e.cfg.crypto->dtls.get();
   if (d == nullptr) return;
   if (d->state() == dtls::State::idle) {
-    d->start(now);
-    e.cfg.crypto->publish(d->state());
+    d->start(now);  // a client queues its ClientHello, a server arms its handshake timeout
     send_dtls(id, e);
   }
   dtls_progress(e);
-  if (d->state() == dtls::State::connecting || d->state() == dtls::State::idle) {
+  if (d->state() == dtls::State::connecting) {
     dtls_watch_.push_back({id, e.cfg.crypto});  // reserved: allocates only past 1024 handshakes
     dtls_next_ns_ = std::min(dtls_next_ns_, d->next_timer_ns());
   }
@@ -202,11 +201,9 @@ void Shard::dtls_progress(Endpoint& e) noexcept {
       return;
     }
   }
-  if (s == dtls::State::failed) {
-    c.publish(s, d.failure().c_str());
-  } else if (s != c.dtls_state.load(std::memory_order_relaxed)) {
-    c.publish(s);
-  }
+  // Published once per change: the control plane may be reading the failure text.
+  if (s != c.dtls_state.load(std::memory_order_relaxed))
+    c.publish(s, s == dtls::State::failed ? d.failure().c_str() : nullptr);
 }
 
 void Shard::replay_early_dtls(io::SocketId id, Endpoint& e, const EndpointCrypto& before,
@@ -230,15 +227,11 @@ void Shard::on_dtls(Endpoint& e, const io::Packet& p, int64_t now) noexcept {
     }
     return;
   }
+  // Started (and watched) when it was configured: crypto_configured().
   dtls::Connection& d = *c.dtls;
-  const dtls::State before = d.state();
   d.receive({p.data, p.len}, now);
   send_dtls(p.socket, e);
-  if (d.state() != before || d.state() == dtls::State::connected) dtls_progress(e);
-  // A server learns of its handshake from the first ClientHello: watch its timers from now on.
-  if (before == dtls::State::idle && d.state() == dtls::State::connecting) {
-    dtls_watch_.push_back({p.socket, e.cfg.crypto});
-  }
+  dtls_progress(e);
   dtls_next_ns_ = std::min(dtls_next_ns_, d.next_timer_ns());
 }
 
@@ -254,8 +247,7 @@ void Shard::run_dtls_timers(int64_t now) noexcept {
       send_dtls(w.id, e);
       dtls_progress(e);
     }
-    const dtls::State s = d.state();
-    if (s != dtls::State::connecting && s != dtls::State::idle) return true;
+    if (d.state() != dtls::State::connecting) return true;
     next = std::min(next, d.next_timer_ns());
     return false;
   });
