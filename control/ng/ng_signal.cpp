@@ -162,7 +162,7 @@ Result<NgSignal> parse_ng_signal(const Value& v, bool answer, control::MediaFami
     w.unknown.push_back("DTLS=" + *dtls);
   auto fingerprint = ng_string(v, "DTLS-fingerprint", nullptr);
   if (!fingerprint) return fingerprint.error();
-  if (!fingerprint->empty() && !control::apply_signal_flag(r, "DTLS-fingerprint=" + *fingerprint))
+  if (!fingerprint->empty() && !control::apply_fingerprint_hash(r.srtp, *fingerprint))
     w.unknown.push_back("DTLS-fingerprint=" + *fingerprint);
 
   for (std::string_view k : kUnsupportedKeys) {

@@ -23,6 +23,15 @@ bool apply_dtls_value(SrtpOptions& o, std::string_view v) {
   return true;
 }
 
+bool apply_fingerprint_hash(SrtpOptions& o, std::string_view hash) {
+  for (std::string_view h : engine::dtls::fingerprint_hashes())
+    if (hash == h) {
+      o.fingerprint_hash = std::string(hash);
+      return true;
+    }
+  return false;
+}
+
 bool apply_sdes_value(SrtpOptions& o, std::string_view v) {
   if (v == "off" || v == "no" || v == "disable") {
     o.sdes_off = true;
@@ -82,16 +91,7 @@ bool apply_signal_flag(SignalRequest& r, std::string_view f) {
   } else if (f.substr(0, 5) == "SDES-") {
     return apply_sdes_value(r.srtp, f.substr(5));
   } else if (f.substr(0, 5) == "DTLS=" || f.substr(0, 5) == "DTLS-") {
-    if (f.substr(5, 12) == "fingerprint=") {
-      const std::string_view hash = f.substr(17);
-      constexpr std::string_view kHashes[] = {"sha-1", "sha-224", "sha-256", "sha-384", "sha-512"};
-      for (std::string_view h : kHashes)
-        if (hash == h) {
-          r.srtp.fingerprint_hash = std::string(hash);
-          return true;
-        }
-      return false;
-    }
+    if (f.substr(5, 12) == "fingerprint=") return apply_fingerprint_hash(r.srtp, f.substr(17));
     return apply_dtls_value(r.srtp, f.substr(5));
   } else {
     // Accepted because they need nothing from this relay: the defaults here already behave so,

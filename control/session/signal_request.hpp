@@ -75,6 +75,9 @@ struct MediaFamilies {
 bool known_transport_protocol(std::string_view p);
 // Applies an ng `DTLS` value (off, no, disable, passive, active); false for an unknown one.
 bool apply_dtls_value(SrtpOptions& o, std::string_view v);
+// Applies an ng `DTLS-fingerprint` value (sha-1, sha-224, sha-256, sha-384, sha-512); false for
+// another.
+bool apply_fingerprint_hash(SrtpOptions& o, std::string_view hash);
 // Applies an ng `SDES` list item (off, no-<suite>, only-<suite>, pad, ...); false when unknown.
 bool apply_sdes_value(SrtpOptions& o, std::string_view v);
 

@@ -71,7 +71,7 @@ Result<SignalRequest> signal_request(const json& req, bool answer) {
     return bad_field("dtls", "unknown dtls value '" + *dtls + "' (off, passive or active)");
   auto fingerprint = get_string(req, "dtls_fingerprint", false);
   if (!fingerprint) return fingerprint.error();
-  if (!fingerprint->empty() && !apply_signal_flag(r, "DTLS-fingerprint=" + *fingerprint))
+  if (!fingerprint->empty() && !apply_fingerprint_hash(r.srtp, *fingerprint))
     return bad_field("dtls_fingerprint", "unknown hash '" + *fingerprint + "'");
   r.call_id = std::move(*call_id);
   r.from_tag = std::move(*from_tag);

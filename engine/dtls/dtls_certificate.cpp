@@ -111,6 +111,15 @@ Certificate::~Certificate() {
   EVP_PKEY_free(key_);
 }
 
+std::span<const std::string_view> fingerprint_hashes() noexcept {
+  static constexpr auto kNames = [] {
+    std::array<std::string_view, kDigests.size()> n{};
+    for (size_t i = 0; i < n.size(); ++i) n[i] = kDigests[i].name;
+    return n;
+  }();
+  return kNames;
+}
+
 std::string fingerprint_of(X509* cert, std::string_view algorithm) {
   if (!cert) return {};
   for (const DigestName& d : kDigests) {

@@ -3,6 +3,7 @@
 // self-signed certificate generated at start-up, identified in SDP by its SHA-256 fingerprint.
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,9 @@ class Certificate {
   SSL_CTX* ssl_ctx_;
   std::string fingerprint_;
 };
+
+// The hash function names a=fingerprint may carry here (RFC 4572), lower case: "sha-1", ...
+std::span<const std::string_view> fingerprint_hashes() noexcept;
 
 // The a=fingerprint value of `cert` with hash `algorithm` (sha-1, sha-224, sha-256, sha-384,
 // sha-512), or empty when the algorithm is unknown.
