@@ -18,6 +18,7 @@
 #include "control/client/control_client.hpp"
 #include "control/sdp/sdp.hpp"
 #include "control/sdp/sdp_crypto.hpp"
+#include "control/session/srtp_negotiation.hpp"
 #include "engine/net/sock_addr.hpp"
 #include "engine/srtp/srtp_context.hpp"
 
@@ -61,15 +62,6 @@ std::string offer_sdp(const Party& p, const char* session, const std::string& sr
          srtp;
 }
 
-engine::srtp::MasterKey master_key(const sdp::Crypto& c) {
-  engine::srtp::MasterKey k;
-  k.suite = *engine::srtp::suite_by_name(c.suite);
-  const auto& i = engine::srtp::info(k.suite);
-  std::copy_n(c.key_salt.begin(), i.key_len, k.key.begin());
-  std::copy_n(c.key_salt.begin() + i.key_len, i.salt_len, k.salt.begin());
-  return k;
-}
-
 // bob's side of SDES: takes rtpxd's a=crypto line for the demo suite, answers with bob's own key.
 std::string key_bob(Party& bob, const std::string& offer_text) {
   sdp::ParseResult r = sdp::parse(offer_text);
@@ -83,9 +75,9 @@ std::string key_bob(Party& bob, const std::string& offer_text) {
   for (size_t i = 0; i < mine.key_salt.size(); ++i)
     mine.key_salt[i] = static_cast<char>(0x5a ^ (i * 37) ^ static_cast<uint8_t>(::getpid()));
   std::string error;
-  bob.tx = engine::srtp::Context::create(master_key(mine),
+  bob.tx = engine::srtp::Context::create(control::sdes_master_key(mine),
                                          engine::srtp::Context::Direction::outbound, &error);
-  bob.rx = engine::srtp::Context::create(master_key(*rtpxd_key),
+  bob.rx = engine::srtp::Context::create(control::sdes_master_key(*rtpxd_key),
                                          engine::srtp::Context::Direction::inbound, &error);
   if (!bob.tx || !bob.rx) throw std::runtime_error("demo: SRTP keys refused: " + error);
   return "a=crypto:" + mine.to_string() + "\r\n";

@@ -71,8 +71,9 @@ void set_role(SrtpSide& side, dtls::Role r) {
   side.role = r;
 }
 
-// An SDES line as the engine's master key.
-srtp::MasterKey master_key(const sdp::Crypto& c) {
+}  // namespace
+
+srtp::MasterKey sdes_master_key(const sdp::Crypto& c) {
   srtp::MasterKey k;
   k.suite = *srtp::suite_by_name(c.suite);
   const srtp::SuiteInfo& i = srtp::info(k.suite);
@@ -86,8 +87,6 @@ srtp::MasterKey master_key(const sdp::Crypto& c) {
   if (c.lifetime) k.lifetime = *c.lifetime;
   return k;
 }
-
-}  // namespace
 
 bool is_srtp_protocol(std::string_view proto) {
   return proto.find("SAVP") != std::string_view::npos;
@@ -268,11 +267,11 @@ Result<std::unique_ptr<engine::EndpointCrypto>> make_endpoint_crypto(
   std::string error;
   if (side.kx == engine::KeyExchange::sdes) {
     if (!side.remote || !side.local) return c;
-    c->inbound = engine::srtp::Context::create(master_key(*side.remote),
+    c->inbound = engine::srtp::Context::create(sdes_master_key(*side.remote),
                                                engine::srtp::Context::Direction::inbound, &error);
     if (c->inbound)
       c->outbound = engine::srtp::Context::create(
-          master_key(*side.local), engine::srtp::Context::Direction::outbound, &error);
+          sdes_master_key(*side.local), engine::srtp::Context::Direction::outbound, &error);
     if (!c->inbound || !c->outbound)
       return Error{ErrorCode::internal, "sdp", "SRTP keys refused: " + error};
     c->suite.store(static_cast<int>(*srtp::suite_by_name(side.local->suite)));

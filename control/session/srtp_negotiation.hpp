@@ -31,6 +31,10 @@ std::vector<sdp::Attribute> srtp_attributes(const SrtpSide& side, bool answer,
                                             const engine::dtls::Certificate& cert,
                                             const SrtpOptions& opt);
 
+// An a=crypto line (suite, key || salt, MKI, lifetime) as the engine's master key. The line must
+// have passed negotiation's checks (a suite rtpxd has, keys of its length).
+engine::srtp::MasterKey sdes_master_key(const sdp::Crypto& c);
+
 // What the endpoint facing the party needs: both contexts (SDES), or a DTLS association
 // (`with_dtls`; false for an RTCP socket that RTCP-mux makes idle), or, until the key exchange is
 // settled, nothing (SRTP from the party is dropped as not keyed).
