@@ -1,0 +1,113 @@
+#include "codecs/codec/codec_registry.hpp"
+
+#include <charconv>
+
+#include "codecs/g711/g711_codec.hpp"
+#include "codecs/g722/g722_codec.hpp"
+#include "codecs/l16/l16_codec.hpp"
+#include "codecs/opus/opus_codec.hpp"
+
+namespace rtpx::codecs {
+namespace {
+
+template <uint32_t kRate, uint8_t kChannels>
+std::unique_ptr<Decoder> l16_decoder(const CodecParams& p, std::string* error) {
+  return make_l16_decoder(kRate, kChannels, p, error);
+}
+template <uint32_t kRate, uint8_t kChannels>
+std::unique_ptr<Encoder> l16_encoder(const CodecParams& p, std::string* error) {
+  return make_l16_encoder(kRate, kChannels, p, error);
+}
+
+template <uint32_t kRate, uint8_t kChannels>
+constexpr CodecDescriptor l16(int static_pt) {
+  return {"L16",
+          kRate,
+          kChannels,
+          static_pt,
+          kRate,
+          "",
+          false,
+          &l16_decoder<kRate, kChannels>,
+          &l16_encoder<kRate, kChannels>};
+}
+
+// In the order rtpx prefers them: opus, then wideband G.722, then the G.711 pair everyone has,
+// then L16 (uncompressed, rarely wanted on a network).
+constexpr CodecDescriptor kCodecs[] = {
+    // name, clock, channels, static PT, PCM rate, fmtp rtpx offers, has_plc, factories
+    // opus is offered without fmtp, as rtpengine 10.5 offers it (an ng codec string can add one:
+    // "opus/48000/2///useinbandfec--1").
+    {"opus", 48000, 2, -1, 48000, "", true, &make_opus_decoder, &make_opus_encoder},
+    {"G722", 8000, 1, 9, 16000, "", false, &make_g722_decoder, &make_g722_encoder},
+    {"PCMU", 8000, 1, 0, 8000, "", false, &make_pcmu_decoder, &make_pcmu_encoder},
+    {"PCMA", 8000, 1, 8, 8000, "", false, &make_pcma_decoder, &make_pcma_encoder},
+    l16<8000, 1>(-1),
+    l16<16000, 1>(-1),
+    l16<44100, 1>(11),
+    l16<44100, 2>(10),
+    l16<48000, 1>(-1),
+};
+
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+// A whole field of decimal digits, > 0 and <= max.
+bool parse_number(std::string_view s, uint32_t max, uint32_t* v) {
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), *v);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && *v > 0 && *v <= max;
+}
+
+}  // namespace
+
+std::span<const CodecDescriptor> all_codecs() {
+  return kCodecs;
+}
+
+const CodecDescriptor* find_codec(std::string_view name, uint32_t clock_rate, uint8_t channels) {
+  for (const CodecDescriptor& d : kCodecs) {
+    if ((clock_rate == 0 || d.clock_rate == clock_rate) &&
+        (channels == 0 || channels == d.channels) && iequals(d.name, name))
+      return &d;
+  }
+  return nullptr;
+}
+
+std::optional<CodecSpec> parse_codec_spec(std::string_view spec) {
+  std::string_view fields[4];
+  size_t n = 0;
+  for (;;) {
+    const size_t slash = spec.find('/');
+    if (n == 4) return std::nullopt;  // a fifth field
+    fields[n++] = spec.substr(0, slash);
+    if (slash == std::string_view::npos) break;
+    spec.remove_prefix(slash + 1);
+  }
+  if (fields[0].empty()) return std::nullopt;
+  uint32_t clock = 0, channels = 0, bitrate = 0;
+  if (n >= 2 && !parse_number(fields[1], 1'000'000, &clock)) return std::nullopt;
+  if (n >= 3 && !parse_number(fields[2], 2, &channels)) return std::nullopt;
+  if (n >= 4 && !parse_number(fields[3], 1'000'000, &bitrate)) return std::nullopt;
+
+  CodecSpec out;
+  out.bitrate = bitrate;
+  for (const CodecDescriptor& d : kCodecs) {
+    if (!iequals(d.name, fields[0])) continue;
+    if (clock != 0 && d.clock_rate != clock) continue;
+    if (channels != 0 && d.channels != channels) continue;
+    out.codec = &d;
+    return out;
+  }
+  return std::nullopt;
+}
+
+}  // namespace rtpx::codecs
