@@ -14,6 +14,10 @@
 #include "engine/net/sock_addr.hpp"
 #include "engine/session/endpoint_crypto.hpp"
 
+namespace rtpx::codecs {
+class Transcoder;
+}
+
 namespace rtpx::engine {
 
 enum class Component : uint8_t { rtp, rtcp };
@@ -28,8 +32,10 @@ enum class DropReason : uint8_t {
   tx_error,           // the kernel refused the send
   inactive,           // stream removed or not configured
   bad_auth,           // failed authentication (ICE connectivity check)
-  absorbed,           // a control message that needs no answer (STUN indication or response), or
-                      // a DTLS handshake datagram (handed to the endpoint's DTLS association)
+  absorbed,           // a control message that needs no answer (STUN indication or response), a
+                      // DTLS handshake datagram (handed to the endpoint's DTLS association), or
+                      // media of a transcoded stream (taken by the transcoding stage, which sends
+                      // packets of its own; RTCP about it ends here)
   srtp_auth,          // SRTP/SRTCP authentication failed (or the MKI is not the key's)
   srtp_replay,        // SRTP/SRTCP index already seen or behind the replay window
   srtp_not_keyed,     // SRTP expected but the DTLS handshake has not produced keys yet
@@ -55,6 +61,10 @@ struct EndpointConfig {
   // SRTP towards this endpoint's party (owned by the control plane, used by the shard); null for
   // plain RTP.
   EndpointCrypto* crypto = nullptr;
+  // Transcoding of what the party sends (owned by the control plane, used by the shard): its RTP
+  // goes through this stage, which sends the re-encoded stream from `forward_to`; its RTCP, about
+  // a stream that does not leave rtpx, is counted and not forwarded. Null: relayed as it is.
+  codecs::Transcoder* transcode = nullptr;
 };
 
 struct alignas(64) Endpoint {

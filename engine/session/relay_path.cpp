@@ -156,7 +156,8 @@ std::optional<DropReason> take_dtls(Endpoint& e, io::Packet* p, int64_t now_ns,
 }  // namespace
 
 std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
-                                    StunResponder* stun, DtlsSink* dtls) noexcept {
+                                    StunResponder* stun, DtlsSink* dtls,
+                                    TranscodeSink* transcode) noexcept {
   if (p->socket >= table.size) return DropReason::inactive;
   Endpoint& e = table.slots[p->socket];
   if (!e.active) return DropReason::inactive;
@@ -199,6 +200,10 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
   if (!f.latched && !f.signaled_usable) {
     e.dropped.add();
     return DropReason::no_destination;
+  }
+  if (e.cfg.transcode != nullptr) {
+    if (c.kind == rtp::Kind::rtp && transcode != nullptr) transcode->on_media(e, out, *p);
+    return DropReason::absorbed;
   }
   if (f.cfg.crypto != nullptr) {
     if (auto r = protect(e, f, p, c.kind == rtp::Kind::rtcp)) return r;

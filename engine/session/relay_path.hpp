@@ -27,6 +27,16 @@ class DtlsSink {
   ~DtlsSink() = default;
 };
 
+// Takes the RTP of endpoints whose party's stream is transcoded (EndpointConfig::transcode): the
+// shard's transcoding stage, which sends the re-encoded stream from socket `out`.
+class TranscodeSink {
+ public:
+  virtual void on_media(Endpoint& e, io::SocketId out, const io::Packet& p) noexcept = 0;
+
+ protected:
+  ~TranscodeSink() = default;
+};
+
 // RFC 7983 section 7: a first byte of 20..63 is DTLS.
 inline bool looks_like_dtls(const io::Packet& p) noexcept {
   return p.len >= 13 && p.data[0] >= 20 && p.data[0] <= 63;
@@ -38,9 +48,10 @@ inline bool looks_like_dtls(const io::Packet& p) noexcept {
 // response, sent back from the socket it arrived on. SRTP from a party whose endpoint has keys is
 // authenticated and decrypted before anything else looks at it, and what leaves towards a party
 // with keys is encrypted; with a DTLS sink, DTLS datagrams go to the endpoint's association
-// (then the packet is dropped as `absorbed`, its bytes consumed).
+// (then the packet is dropped as `absorbed`, its bytes consumed). RTP of a transcoded stream goes
+// to the transcode sink, its RTCP nowhere (both `absorbed`, once counted and latched).
 std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
-                                    StunResponder* stun = nullptr,
-                                    DtlsSink* dtls = nullptr) noexcept;
+                                    StunResponder* stun = nullptr, DtlsSink* dtls = nullptr,
+                                    TranscodeSink* transcode = nullptr) noexcept;
 
 }  // namespace rtpx::engine

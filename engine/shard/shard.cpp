@@ -16,6 +16,7 @@ Shard::Shard(uint32_t id, std::unique_ptr<io::IoBackend> backend, EndpointTable 
     : id_(id),
       backend_(std::move(backend)),
       table_(table),
+      transcode_(*backend_, table),
       burst_(burst < 1 ? 1 : (burst > kMaxBurst ? kMaxBurst : burst)),
       commands_(4096) {
   dtls_watch_.reserve(1024);
@@ -87,6 +88,7 @@ void Shard::apply_commands() noexcept {
           e.reset(c.cfg);
           counters_.sockets.add();
           if (e.cfg.crypto != nullptr) crypto_configured(c.id, e, now_ns());
+          media_configured(c.id, e);
         } else {
           ::close(c.fd);
         }
@@ -102,13 +104,15 @@ void Shard::apply_commands() noexcept {
           if (before != nullptr && before->early_dtls_len != 0 && !draining_)
             replay_early_dtls(c.id, e, *before, now_ns());
         }
+        media_configured(c.id, e);
         break;
       }
       case ShardCommand::Op::remove:
         if (e.active) {
           backend_->remove_socket(c.id);
           e.active = false;
-          e.cfg.crypto = nullptr;  // the control plane frees it once this is applied
+          e.cfg.crypto = nullptr;  // the control plane frees these once this is applied
+          e.cfg.transcode = nullptr;
           counters_.sockets.set(counters_.sockets.get() - 1);
         }
         break;
@@ -119,9 +123,29 @@ void Shard::apply_commands() noexcept {
   if (n) applied_.store(applied_.load(std::memory_order_relaxed) + n, std::memory_order_release);
 }
 
+// An endpoint's transcoder (if any) joins the transcoding stage; while the shard is being torn
+// down, the state it names may be gone already.
+void Shard::media_configured(io::SocketId id, Endpoint& e) noexcept {
+  if (draining_) {
+    e.cfg.transcode = nullptr;
+    return;
+  }
+  transcode_.configured(id, e);
+}
+
 size_t Shard::poll_once(int wait_ms) noexcept {
   apply_commands();
   counters_.loops.add();
+  if (transcode_.next_due_ns() != INT64_MAX) {
+    const int64_t t = TranscodeStage::clock_ns();
+    transcode_.run_timers(t);
+    // Sleep no longer than the next transcoding tick.
+    const int64_t due = transcode_.next_due_ns();
+    if (due != INT64_MAX && wait_ms > 0) {
+      const int64_t ms = (due - t) / 1'000'000 + 1;
+      if (ms < wait_ms) wait_ms = static_cast<int>(ms < 1 ? 1 : ms);
+    }
+  }
   if (dtls_next_ns_ != INT64_MAX) {
     const int64_t t = now_ns();
     if (t >= dtls_next_ns_) run_dtls_timers(t);
@@ -141,7 +165,7 @@ size_t Shard::poll_once(int wait_ms) noexcept {
   size_t ntx = 0, ndrop = 0;
   for (size_t i = 0; i < n; ++i) {
     io::Packet* p = rx_[i];
-    if (auto reason = relay_one(table_, p, now, &stun_, this)) {
+    if (auto reason = relay_one(table_, p, now, &stun_, this, &transcode_)) {
       counters_.drops[static_cast<size_t>(*reason)].add();
       drop_[ndrop++] = p;
     } else {

@@ -13,6 +13,7 @@
 #include "engine/session/relay_path.hpp"
 #include "engine/shard/shard_command.hpp"
 #include "engine/shard/spsc_queue.hpp"
+#include "engine/shard/transcode_stage.hpp"
 
 namespace rtpx::engine {
 
@@ -63,9 +64,11 @@ class Shard final : private DtlsSink {
   io::IoBackend& backend() noexcept { return *backend_; }
   const io::IoBackend& backend() const noexcept { return *backend_; }
   const ShardCounters& counters() const noexcept { return counters_; }
+  const TranscodeCounters& transcode_counters() const noexcept { return transcode_.counters(); }
 
  private:
   void apply_commands() noexcept;
+  void media_configured(io::SocketId id, Endpoint& e) noexcept;
   void run() noexcept;
   static int64_t now_ns() noexcept;
 
@@ -88,6 +91,7 @@ class Shard final : private DtlsSink {
   std::unique_ptr<io::IoBackend> backend_;
   EndpointTable table_;
   StunResponder stun_;  // ICE connectivity checks, one HMAC context per shard
+  TranscodeStage transcode_;
   uint32_t burst_;
   uint32_t coalesce_us_ = 0;
   SpscQueue<ShardCommand> commands_;
