@@ -175,6 +175,17 @@ std::string format_call(const json& call, double now) {
         out += ", auth failures " + count(field(c, "auth_failures")) + ", replays " +
                count(field(c, "replays")) + "\n";
       }
+      for (const json& s : array_or_empty(field(m, "streams"))) {
+        const json& t = field(s, "transcode");
+        if (!t.is_object()) continue;
+        out += "    transcode: " + text(field(t, "from")) + " -> " + text(field(t, "to")) + " " +
+               count(field(t, "ptime")) + " ms, in " + count(field(t, "packets_in")) + ", out " +
+               count(field(t, "packets_out")) + ", lost " + count(field(t, "lost")) + " (fec " +
+               count(field(t, "fec")) + ", plc " + count(field(t, "concealed")) + ", repeated " +
+               count(field(t, "repeated")) + "), late " + count(field(t, "late")) +
+               ", jitter buffer " + count(field(t, "jitter_delay_ms")) + " ms, dtmf " +
+               count(field(t, "dtmf_events")) + "\n";
+      }
     }
   }
   return out;

@@ -34,6 +34,8 @@ struct MediaConfig {
   uint32_t timeout = 60;                // seconds without media before a call is deleted (0: never)
   bool strict_source = false;           // latch only to the signaled address
   Relatch relatch = Relatch::same_ssrc;  // after latching, who may take the stream over
+  uint32_t opus_complexity = 5;          // opus encoder complexity when transcoding, 0..10
+  uint32_t jitter_max_ms = 200;          // transcoding jitter buffer: the most delay it may add
   bool operator==(const MediaConfig&) const = default;
 };
 

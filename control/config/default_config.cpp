@@ -87,6 +87,15 @@ strict_source = false
 #   "any"       - any packet that passes the RTP checks (least protection against RTP bleed)
 relatch = "same-ssrc"
 
+# Transcoding (when the two parties of a call use different codecs or packet times).
+# Opus encoder complexity 0..10: 10 is libopus's best quality and costs about twice the CPU of 5
+# per frame; 5 is rtpxd's default for VoIP speech.
+opus_complexity = 5
+
+# The most delay the transcoding jitter buffer may add, in milliseconds (20..1000). It adapts
+# between 20 ms and this to the jitter it measures.
+jitter_max_ms = 200
+
 [control]
 # UNIX socket of the control protocol (JSON lines), used by the rtpx CLI and the plugin host.
 # flag: --control

@@ -101,12 +101,16 @@ Daemon::~Daemon() {
   engine_->stop();
 }
 
+// Every 100 ms: events the shards produced (DTMF); every second also timeouts and DTLS failures.
 void Daemon::schedule_tick() {
-  tick_.expires_after(std::chrono::seconds(1));
+  tick_.expires_after(std::chrono::milliseconds(100));
   tick_.async_wait([this](boost::system::error_code ec) {
     if (ec) return;
-    sessions_->expire_idle(control::SessionService::mono_now_ns());
-    sessions_->flush();
+    sessions_->poll_events();
+    if (++ticks_ % 10 == 0) {
+      sessions_->expire_idle(control::SessionService::mono_now_ns());
+      sessions_->flush();
+    }
     schedule_tick();
   });
 }

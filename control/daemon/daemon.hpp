@@ -53,6 +53,7 @@ class Daemon {
   std::unique_ptr<ng::NgUnixServer> ng_unix_;
   std::unique_ptr<PluginSupervisor> plugins_;
   boost::asio::steady_timer tick_;
+  uint64_t ticks_ = 0;
 };
 
 }  // namespace rtpx::daemon

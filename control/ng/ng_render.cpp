@@ -47,6 +47,18 @@ Value stream(const control::StreamSnapshot& s) {
     if (!s.srtp->failure.empty()) crypto.emplace_back("DTLS failure", s.srtp->failure);
     d.emplace_back("SRTP", std::move(crypto));
   }
+  if (!s.codec.empty()) d.emplace_back("codec", s.codec);
+  if (s.transcode) {
+    const control::TranscodeSnapshot& t = *s.transcode;
+    d.emplace_back("transcoding",
+                   Dict{{"from", t.from_codec},
+                        {"to", t.to_codec},
+                        {"packets in", static_cast<int64_t>(t.packets_in)},
+                        {"packets out", static_cast<int64_t>(t.packets_out)},
+                        {"lost", static_cast<int64_t>(t.lost)},
+                        {"concealed", static_cast<int64_t>(t.fec + t.concealed + t.repeated)},
+                        {"DTMF events", static_cast<int64_t>(t.dtmf_events)}});
+  }
   return d;
 }
 

@@ -1,6 +1,7 @@
 #include "control/ng/ng_signal.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace rtpx::ng {
 namespace {
@@ -40,8 +41,7 @@ struct Warnings {
 };
 
 // Keys that name features rtpxd does not have yet: accepted (any type) and reported.
-constexpr std::string_view kUnsupportedKeys[] = {"codec",       "ptime",       "T.38",
-                                                 "record call", "record-call", "metadata"};
+constexpr std::string_view kUnsupportedKeys[] = {"T.38", "record call", "record-call", "metadata"};
 
 }  // namespace
 
@@ -164,6 +164,30 @@ Result<NgSignal> parse_ng_signal(const Value& v, bool answer, control::MediaFami
   if (!fingerprint) return fingerprint.error();
   if (!fingerprint->empty() && !control::apply_fingerprint_hash(r.srtp, *fingerprint))
     w.unknown.push_back("DTLS-fingerprint=" + *fingerprint);
+
+  if (const Value* codec = v.find("codec")) {
+    if (!codec->is_dict()) return type_error("codec", "a dictionary of lists");
+    for (const auto& [verb, list] : codec->as_dict()) {
+      std::vector<std::string>* dst = control::codec_list(r.codec, verb);
+      if (dst == nullptr) {
+        w.unsupported.push_back("codec-" + verb);
+        continue;
+      }
+      auto items = ng_string_list(*codec, verb);
+      if (!items) return type_error("codec", "a dictionary of lists of strings");
+      dst->insert(dst->end(), items->begin(), items->end());
+    }
+  }
+  if (const Value* ptime = v.find("ptime")) {
+    int64_t ms = 0;
+    if (ptime->is_int()) {
+      ms = ptime->as_int();
+    } else if (ptime->is_string()) {
+      ms = std::atoll(ptime->as_string().c_str());
+    }
+    if (ms <= 0 || ms > 200) return control::bad_field("ptime", "Invalid ptime value");
+    r.ptime = static_cast<uint32_t>(ms);
+  }
 
   for (std::string_view k : kUnsupportedKeys) {
     if (v.find(k) == nullptr) continue;

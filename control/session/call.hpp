@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "codecs/transcode/transcoder.hpp"
+#include "control/session/codec_side.hpp"
 #include "control/session/signal_request.hpp"
 #include "control/session/srtp_side.hpp"
 #include "engine/io/packet.hpp"
@@ -26,6 +28,12 @@ struct StreamSlot {
   std::unique_ptr<engine::EndpointCrypto> crypto;
   std::string crypto_key;         // what `crypto` was made from (generation, agreed, DTLS)
   bool failure_reported = false;  // a DTLS failure was announced as an event
+  // Transcoding of what this socket's party sends (RTP socket only; its RTCP socket names the
+  // same one). Freed like `crypto`.
+  std::unique_ptr<codecs::Transcoder> transcode;
+  std::string transcode_key;  // what `transcode` was made from
+  std::string transcode_to;   // the codec it encodes ("opus/48000/2")
+  uint32_t transcode_ptime = 0;
 };
 
 // ICE short-term credentials rtpxd presents to one party (RFC 8445 section 5.3).
@@ -47,6 +55,7 @@ struct MediaSide {
   std::string ptime;         // this party's a=ptime, for the other side's answer
   std::string mid;           // this party's a=mid
   SrtpSide srtp;             // SRTP with this party
+  CodecSide codec;           // codecs this party offered/answered, what it sends
   int family = AF_UNSPEC;    // AF_INET/AF_INET6 of the sockets facing this party (once allocated)
   StreamSlot rtp;
   StreamSlot rtcp;

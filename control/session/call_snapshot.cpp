@@ -80,6 +80,7 @@ CallSnapshot SessionService::snapshot(const Call& call) const {
           if (st.srtp && st.srtp->key_exchange == "dtls")
             st.srtp->dtls_role =
                 side.srtp.role == engine::dtls::Role::client ? "active" : "passive";
+        transcode_snapshot(side, ms.streams[0]);
         add(snap.rtp_totals, ms.streams[0].stats);
         add(snap.rtcp_totals, ms.streams[1].stats);
       }

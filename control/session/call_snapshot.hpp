@@ -29,6 +29,17 @@ struct SrtpSnapshot {
   uint64_t replays = 0;
 };
 
+// Transcoding of what one party sends, towards the other party.
+struct TranscodeSnapshot {
+  std::string from_codec;  // "PCMU/8000" (what the party sends)
+  std::string to_codec;    // "opus/48000/2" (what the other party receives)
+  uint32_t to_ptime = 0;
+  uint64_t packets_in = 0, packets_out = 0;
+  uint64_t lost = 0, fec = 0, concealed = 0, repeated = 0, late = 0, duplicates = 0;
+  uint64_t decode_errors = 0, unknown_payload_type = 0, dtmf_events = 0;
+  uint32_t jitter_delay_ms = 0;
+};
+
 struct StreamSnapshot {
   std::string component;  // "rtp" / "rtcp"
   net::SockAddr local;
@@ -37,6 +48,8 @@ struct StreamSnapshot {
   bool latched = false;
   StreamStats stats;
   std::optional<SrtpSnapshot> srtp;  // SRTP towards this party
+  std::string codec;                 // rtp: what this party sends ("PCMU/8000"), once agreed
+  std::optional<TranscodeSnapshot> transcode;  // rtp: this party's media is transcoded
 };
 
 struct MediaSnapshot {
@@ -80,11 +93,21 @@ struct SessionCounters {
   uint32_t port_pairs_total = 0;
 };
 
+// A DTMF digit one party sent (event dtmf).
+struct DtmfEvent {
+  std::string digit;  // "0"-"9", "*", "#", "A"-"D"
+  uint32_t duration_ms = 0;
+  uint32_t volume = 0;   // RFC 4733 volume (-dBm0); 0 when detected in-band
+  std::string source;    // "rfc4733" (telephone-event) or "inband" (tones in the audio)
+  std::string from_tag;  // the party that sent it
+};
+
 struct SessionEvent {
-  std::string name;  // session_created, session_deleted, media_timeout, dtls_failed
+  std::string name;  // session_created, session_deleted, media_timeout, dtls_failed, dtmf
   std::string call_id;
   std::string reason;  // session_deleted: request, timeout, shutdown; dtls_failed: why
   double time = 0;
+  std::optional<DtmfEvent> dtmf;  // dtmf
 };
 
 }  // namespace rtpx::control

@@ -8,6 +8,7 @@
 
 #include <openssl/rand.h>
 
+#include "control/session/codec_negotiation.hpp"
 #include "control/session/sdp_rewrite.hpp"
 #include "control/session/srtp_negotiation.hpp"
 
@@ -67,6 +68,9 @@ Result<bool> check_request(const SignalRequest& req) {
     return bad_field("media-address", "'" + req.media_address + "' is not an IP address");
   if (req.received_from && !net::SockAddr::from_ip(*req.received_from, 0))
     return bad_field("received-from", "'" + *req.received_from + "' is not an IP address");
+  if (auto r = check_codec_options(req.codec); !r) return r;
+  if (req.ptime > 200)
+    return bad_field("ptime", "ptime " + std::to_string(req.ptime) + " ms is out of range");
   if (!req.transport_protocol.empty() && !known_transport_protocol(req.transport_protocol)) {
     return Error{ErrorCode::not_supported, "transport-protocol",
                  "transport-protocol '" + req.transport_protocol + "' is not supported"};
@@ -225,7 +229,7 @@ Result<bool> SessionService::take_sdp(Call& call, int from, const sdp::Session& 
 }
 
 // An offer from leg `from`: what rtpxd offers the other party (rtcp-mux, ICE).
-Result<bool> SessionService::negotiate_offer(Call& call, int from, const sdp::Session& s,
+Result<bool> SessionService::negotiate_offer(Call& call, int from, sdp::Session& s,
                                              const SignalRequest& req) {
   const RtcpMuxPolicy& p = req.rtcp_mux;
   call.mux_policy = p;
@@ -238,6 +242,9 @@ Result<bool> SessionService::negotiate_offer(Call& call, int from, const sdp::Se
     else
       b.protocol = m.proto;
     if (auto r = srtp_take_offer(a.srtp, s, m, req.srtp); !r) return r;
+    if (m.port != 0 && m.proto.find("RTP/") != std::string::npos) {
+      if (auto r = codec_offer(req.codec, req.ptime, s.media[i], a.codec, b.codec); !r) return r;
+    }
     if (m.port != 0) srtp_make_offer(b.srtp, b.protocol, req.srtp);
     a.mux_offered = s.media[i].rtcp_mux();
     b.mux_offered = (a.mux_offered && !p.demux) || p.offer || p.require;
@@ -252,7 +259,7 @@ Result<bool> SessionService::negotiate_offer(Call& call, int from, const sdp::Se
 }
 
 // An answer to leg `offerer`'s offer: what is agreed with each party, what the offerer gets.
-Result<bool> SessionService::negotiate_answer(Call& call, int offerer, const sdp::Session& s,
+Result<bool> SessionService::negotiate_answer(Call& call, int offerer, sdp::Session& s,
                                               const SignalRequest& req) {
   RtcpMuxPolicy p = call.mux_policy;
   p.accept = p.accept || req.rtcp_mux.accept;
@@ -261,6 +268,9 @@ Result<bool> SessionService::negotiate_answer(Call& call, int offerer, const sdp
     MediaSide& a = call.legs[offerer].media[i];
     MediaSide& b = call.legs[1 - offerer].media[i];
     if (auto r = srtp_take_answer(b.srtp, s, s.media[i]); !r) return r;
+    if (s.media[i].port != 0 && s.media[i].proto.find("RTP/") != std::string::npos) {
+      if (auto r = codec_answer(s.media[i], a.codec, b.codec); !r) return r;
+    }
     b.rtcp_mux = b.mux_offered && s.media[i].rtcp_mux();
     a.rtcp_mux = a.mux_offered && !p.reject && (p.accept || p.demux || p.require || b.rtcp_mux);
     if (!b.ice_remote) b.ice_local = {};  // offered ICE, the party declined it
@@ -312,19 +322,26 @@ Result<bool> SessionService::wire(Call& call, size_t i) {
     if (!rtp_crypto) return rtp_crypto.error();
     auto rtcp_crypto = crypto_for(x, x.rtcp, true, &old_rtcp);
     if (!rtcp_crypto) return rtcp_crypto.error();
+    std::unique_ptr<codecs::Transcoder> old_transcode;
+    auto transcode = transcoder_for(x, y, &old_transcode);
+    if (!transcode) return transcode.error();
+    cfg.transcode = *transcode;
     cfg.component = engine::Component::rtp;
     cfg.signaled = x.rtp.signaled;
     cfg.forward_to = y.rtp.slot;
     cfg.rtcp_forward_to = y_rtcp;
     cfg.crypto = *rtp_crypto;
-    retire(call.shard, post_stream(call, x.rtp, cfg), std::move(old_rtp));
+    const uint64_t rtp_ticket = post_stream(call, x.rtp, cfg);
+    retire(call.shard, rtp_ticket, std::move(old_rtp));
     cfg.component = engine::Component::rtcp;
     cfg.rtcp_mux = false;
     cfg.signaled = x.rtcp.signaled;
     cfg.forward_to = y_rtcp;
     cfg.rtcp_forward_to = y_rtcp;
     cfg.crypto = *rtcp_crypto;
-    retire(call.shard, post_stream(call, x.rtcp, cfg), std::move(old_rtcp));
+    const uint64_t rtcp_ticket = post_stream(call, x.rtcp, cfg);
+    retire(call.shard, rtcp_ticket, std::move(old_rtcp));
+    retire(call.shard, std::max(rtp_ticket, rtcp_ticket), nullptr, std::move(old_transcode));
   }
   return true;
 }
@@ -462,7 +479,7 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
           cmd.op = engine::ShardCommand::Op::remove;
           cmd.id = s->slot;
           ticket = engine_.shard(call.shard).queue(cmd);
-          retire(call.shard, ticket, std::move(s->crypto));
+          retire(call.shard, ticket, std::move(s->crypto), std::move(s->transcode));
         } else if (s->fd >= 0) {
           ::close(s->fd);
         }
@@ -550,7 +567,7 @@ SessionCounters SessionService::counters() const {
 }
 
 void SessionService::emit(const char* name, const std::string& call_id, const char* reason) {
-  if (sink_) sink_(SessionEvent{name, call_id, reason, wall_now()});
+  if (sink_) sink_(SessionEvent{name, call_id, reason, wall_now(), std::nullopt});
 }
 
 }  // namespace rtpx::control

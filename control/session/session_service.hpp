@@ -43,6 +43,9 @@ class SessionService {
   // handshakes that failed since the last call (event dtls_failed). Call about once a second;
   // returns how many calls were deleted.
   size_t expire_idle(int64_t now_mono_ns);
+  // Announces the DTMF digits transcoding stages saw since the last call (event dtmf). Cheap:
+  // call it often (every 100 ms) so digits reach subscribers without delay.
+  void poll_events() { report_dtmf(); }
   // Deletes every call (shutdown).
   void clear();
 
@@ -68,16 +71,17 @@ class SessionService {
  private:
   Result<Call*> find_or_create(const SignalRequest& req, bool create);
   Result<bool> take_sdp(Call& call, int from_leg, const sdp::Session& s, const SignalRequest& req);
-  Result<bool> negotiate_offer(Call& call, int from, const sdp::Session& s,
-                               const SignalRequest& req);
-  Result<bool> negotiate_answer(Call& call, int offerer, const sdp::Session& s,
-                                const SignalRequest& req);
+  Result<bool> negotiate_offer(Call& call, int from, sdp::Session& s, const SignalRequest& req);
+  Result<bool> negotiate_answer(Call& call, int offerer, sdp::Session& s, const SignalRequest& req);
   Result<bool> allocate(MediaSide& side, int af);
   Result<bool> wire(Call& call, size_t media_index);
   uint64_t post_stream(Call& call, StreamSlot& s, const engine::EndpointConfig& cfg);
   Result<engine::EndpointCrypto*> crypto_for(const MediaSide& side, StreamSlot& slot, bool rtcp,
                                              std::unique_ptr<engine::EndpointCrypto>* old);
-  void retire(uint32_t shard, uint64_t ticket, std::unique_ptr<engine::EndpointCrypto> crypto);
+  Result<codecs::Transcoder*> transcoder_for(MediaSide& from, const MediaSide& to,
+                                             std::unique_ptr<codecs::Transcoder>* old);
+  void retire(uint32_t shard, uint64_t ticket, std::unique_ptr<engine::EndpointCrypto> crypto,
+              std::unique_ptr<codecs::Transcoder> transcode = nullptr);
   std::string rewritten_for(const Call& call, int to_leg, sdp::Session s, const SignalRequest& req,
                             bool answer) const;
   CallSnapshot snapshot(const Call& call) const;
@@ -86,6 +90,8 @@ class SessionService {
   void destroy(const std::string& call_id, const char* reason);
   void emit(const char* name, const std::string& call_id, const char* reason = "");
   void report_dtls_failures();
+  void report_dtmf();
+  void transcode_snapshot(const MediaSide& side, StreamSnapshot& out) const;
 
   // One address family media is relayed on: what SDP names, the ports, the endpoint ids.
   struct Family {
@@ -120,11 +126,12 @@ class SessionService {
   void mark_for_wake(uint32_t shard);
   std::vector<bool> wake_;  // shards with queued, unannounced commands
   mutable std::vector<Releasing> releasing_;
-  // SRTP state the shards may still be using: freed once they applied `ticket`.
+  // SRTP and transcoding state the shards may still be using: freed once they applied `ticket`.
   struct Retired {
     uint32_t shard;
     uint64_t ticket;
     std::unique_ptr<engine::EndpointCrypto> crypto;
+    std::unique_ptr<codecs::Transcoder> transcode;
   };
   mutable std::vector<Retired> retired_;
   std::shared_ptr<const engine::dtls::Certificate> certificate_;  // DTLS-SRTP identity

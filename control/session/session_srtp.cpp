@@ -31,8 +31,10 @@ Result<engine::EndpointCrypto*> SessionService::crypto_for(
 }
 
 void SessionService::retire(uint32_t shard, uint64_t ticket,
-                            std::unique_ptr<engine::EndpointCrypto> crypto) {
-  if (crypto) retired_.push_back({shard, ticket, std::move(crypto)});
+                            std::unique_ptr<engine::EndpointCrypto> crypto,
+                            std::unique_ptr<codecs::Transcoder> transcode) {
+  if (crypto || transcode)
+    retired_.push_back({shard, ticket, std::move(crypto), std::move(transcode)});
 }
 
 void SessionService::report_dtls_failures() {

@@ -49,7 +49,38 @@ bool apply_sdes_value(SrtpOptions& o, std::string_view v) {
   return true;
 }
 
+std::vector<std::string>* codec_list(CodecOptions& o, std::string_view verb) {
+  if (verb == "strip") return &o.strip;
+  if (verb == "offer") return &o.offer;
+  if (verb == "transcode") return &o.transcode;
+  if (verb == "mask") return &o.mask;
+  if (verb == "set") return &o.set;
+  if (verb == "except") return &o.except;
+  if (verb == "consume") return &o.consume;
+  if (verb == "accept") return &o.accept;
+  return nullptr;
+}
+
+namespace {
+// "codec-strip-PCMA", "codec-strip=PCMA", "codec-transcode-opus/48000/2": one codec list entry.
+bool apply_codec_flag(CodecOptions& o, std::string_view f) {
+  if (f.substr(0, 6) != "codec-") return false;
+  f.remove_prefix(6);
+  const size_t sep = f.find_first_of("-=");
+  if (sep == std::string_view::npos || sep + 1 >= f.size()) return false;
+  std::vector<std::string>* list = codec_list(o, f.substr(0, sep));
+  if (list == nullptr) return false;
+  list->emplace_back(f.substr(sep + 1));
+  return true;
+}
+}  // namespace
+
 bool apply_signal_flag(SignalRequest& r, std::string_view f) {
+  if (f == "always-transcode" || f == "always transcode") {
+    r.codec.always_transcode = true;
+    return true;
+  }
+  if (apply_codec_flag(r.codec, f)) return true;
   if (f == "strict-source") {
     r.strict_source = true;
   } else if (f == "asymmetric") {

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "control/session/codec_side.hpp"
 #include "control/session/srtp_side.hpp"
 #include "engine/net/sock_addr.hpp"
 
@@ -60,6 +61,8 @@ struct SignalRequest {
   std::optional<std::string> received_from;  // IP address text
   bool loop_protect = false;                 // mark our SDP, pass marked SDP through unchanged
   RtcpAttribute rtcp_attribute = RtcpAttribute::kPort;
+  CodecOptions codec;  // ng `codec` dictionary and codec-* flags
+  uint32_t ptime = 0;  // ng `ptime`: packet time rtpxd sends the recipient (repacketises); 0: as is
   // ng `address family`: AF_INET or AF_INET6 for the recipient's side, set only when rtpxd has
   // that family. Unset: the sender's family.
   std::optional<int> address_family;
@@ -80,6 +83,11 @@ bool apply_dtls_value(SrtpOptions& o, std::string_view v);
 bool apply_fingerprint_hash(SrtpOptions& o, std::string_view hash);
 // Applies an ng `SDES` list item (off, no-<suite>, only-<suite>, pad, ...); false when unknown.
 bool apply_sdes_value(SrtpOptions& o, std::string_view v);
+
+// The list of CodecOptions an ng `codec` key names (strip, offer, transcode, mask, consume,
+// accept, set, except),
+// or null for another key.
+std::vector<std::string>* codec_list(CodecOptions& o, std::string_view verb);
 
 // Applies one ng-style flag ("strict-source", "ICE=remove", "rtcp-mux-offer", ...) to `r`.
 // Returns false for a flag this relay does not know.

@@ -73,6 +73,22 @@ Result<SignalRequest> signal_request(const json& req, bool answer) {
   if (!fingerprint) return fingerprint.error();
   if (!fingerprint->empty() && !apply_fingerprint_hash(r.srtp, *fingerprint))
     return bad_field("dtls_fingerprint", "unknown hash '" + *fingerprint + "'");
+  if (auto it = req.find("codec"); it != req.end() && !it->is_null()) {
+    if (!it->is_object())
+      return bad_field("codec", "codec must be an object of lists (strip, offer, transcode, ...)");
+    for (const auto& [verb, list] : it->items()) {
+      std::vector<std::string>* dst = codec_list(r.codec, verb);
+      if (dst == nullptr) return bad_field("codec", "unknown codec option '" + verb + "'");
+      auto items = get_string_list(*it, verb.c_str());
+      if (!items) return bad_field("codec", "codec." + verb + " must be a list of strings");
+      dst->insert(dst->end(), items->begin(), items->end());
+    }
+  }
+  if (auto it = req.find("ptime"); it != req.end() && !it->is_null()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() == 0 || it->get<uint64_t>() > 200)
+      return bad_field("ptime", "ptime must be an integer number of milliseconds, 1..200");
+    r.ptime = it->get<uint32_t>();
+  }
   r.call_id = std::move(*call_id);
   r.from_tag = std::move(*from_tag);
   r.to_tag = std::move(*to_tag);

@@ -18,6 +18,24 @@ json stats(const StreamStats& s) {
           {"last_seen", s.last_seen ? json(*s.last_seen) : json(nullptr)}};
 }
 
+json transcode(const TranscodeSnapshot& t) {
+  return {{"from", t.from_codec},
+          {"to", t.to_codec},
+          {"ptime", t.to_ptime},
+          {"packets_in", t.packets_in},
+          {"packets_out", t.packets_out},
+          {"lost", t.lost},
+          {"fec", t.fec},
+          {"concealed", t.concealed},
+          {"repeated", t.repeated},
+          {"late", t.late},
+          {"duplicates", t.duplicates},
+          {"decode_errors", t.decode_errors},
+          {"unknown_payload_type", t.unknown_payload_type},
+          {"dtmf_events", t.dtmf_events},
+          {"jitter_delay_ms", t.jitter_delay_ms}};
+}
+
 json srtp(const SrtpSnapshot& s) {
   json j{{"key_exchange", s.key_exchange},
          {"suite", s.suite.empty() ? json(nullptr) : json(s.suite)},
@@ -43,6 +61,8 @@ json to_json(const CallSnapshot& call) {
                 {"signaled", addr(s.signaled)}, {"peer", addr(s.peer)},
                 {"latched", s.latched},         {"stats", stats(s.stats)}};
         if (s.srtp) st["srtp"] = srtp(*s.srtp);
+        if (!s.codec.empty()) st["codec"] = s.codec;
+        if (s.transcode) st["transcode"] = transcode(*s.transcode);
         streams.push_back(std::move(st));
       }
       media.push_back({{"index", m.index},
@@ -76,6 +96,13 @@ json to_json(const std::vector<CallSummary>& calls) {
 json to_json(const SessionEvent& ev) {
   json j = {{"event", ev.name}, {"call_id", ev.call_id}, {"time", ev.time}};
   if (!ev.reason.empty()) j["reason"] = ev.reason;
+  if (ev.dtmf) {
+    j["digit"] = ev.dtmf->digit;
+    j["duration_ms"] = ev.dtmf->duration_ms;
+    j["volume"] = ev.dtmf->volume;
+    j["source"] = ev.dtmf->source;
+    j["from_tag"] = ev.dtmf->from_tag;
+  }
   return j;
 }
 
