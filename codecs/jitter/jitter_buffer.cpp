@@ -13,9 +13,11 @@ namespace {
 
 constexpr int64_t kNsPerMs = 1'000'000;
 constexpr int64_t kNsPerSec = 1'000'000'000;
-constexpr int64_t kMarginNs = 5 * kNsPerMs;  // added to the jitter target and to a late packet
-constexpr int64_t kJitterFactor = 3;         // target = 3 * J (see the header)
-constexpr int64_t kJitterGain = 16;          // RFC 3550: J += (|D| - J) / 16
+constexpr int64_t kMarginNs = 5 * kNsPerMs;
+// Consecutive newest packets too late for the longest delay that mean drift, not jitter.
+constexpr uint32_t kDriftRun = 4;     // added to the jitter target and to a late packet
+constexpr int64_t kJitterFactor = 3;  // target = 3 * J (see the header)
+constexpr int64_t kJitterGain = 16;   // RFC 3550: J += (|D| - J) / 16
 constexpr uint32_t kMinCapacity = 4;
 constexpr uint32_t kMaxCapacity = 16384;  // well inside half the sequence-number space
 
@@ -52,6 +54,7 @@ void JitterBuffer::reset() noexcept {
   flush();
   drop_probe();
   started_ = false;
+  late_run_ = 0;
   emitted_ = false;
   next_seq_ = highest_ = base_seq_ = 0;
   lost_run_ = 0;
@@ -260,11 +263,21 @@ JitterBuffer::Put JitterBuffer::put_ahead(uint16_t seq, uint32_t ts, uint8_t pt,
   sample_jitter(ts, now_ns, false);
   if (l > cur_.delay_ns) {
     grow(seq, l);
+    if (l > cur_.delay_ns && newest && ++late_run_ >= kDriftRun) {
+      // Newest packets later than even the longest delay, several in a row: a sender whose clock
+      // runs slower than its timestamps say (or a path that got slower for good), not jitter.
+      // Timing restarts here instead of dropping every packet from now on.
+      late_run_ = 0;
+      ++stats_.resyncs;
+      start_epoch(seq, ts, now_ns, target_ns());
+      return store(seq, ts, pt, marker, payload, now_ns + cur_.delay_ns, true, false);
+    }
     if (l > cur_.delay_ns) {
       ++stats_.late;
       return Put::late;
     }
   }
+  late_run_ = 0;
   return store(seq, ts, pt, marker, payload, now_ns - l + cur_.delay_ns, false, false);
 }
 

@@ -142,6 +142,7 @@ class JitterBuffer {
     bool discontinuity = false;
     bool skip_gap = false;  // the sequence numbers missing before it are skipped, not lost
   };
+  uint32_t late_run_ = 0;  // newest packets in a row too late for max_delay (drift detection)
   struct Anchor {
     int64_t arrival_ns = 0;
     uint32_t ts = 0;

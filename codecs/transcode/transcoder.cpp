@@ -68,6 +68,27 @@ struct Transcoder::Impl final : DtmfOutput {
   uint32_t in_ts_end = 0;
   bool in_ts_end_known = false;
 
+  // Reception of the party's stream (RFC 3550 appendix A.1), for the report block about it.
+  bool rx_started = false;
+  uint16_t rx_base = 0, rx_max = 0;
+  uint32_t rx_cycles = 0;
+  uint32_t rx_received = 0;
+  uint32_t rx_expected_prior = 0, rx_received_prior = 0;
+  uint32_t rx_ssrc = 0;
+
+  void received(uint16_t seq, uint32_t ssrc) noexcept {
+    if (!rx_started || ssrc != rx_ssrc) {
+      rx_started = true;
+      rx_ssrc = ssrc;
+      rx_base = rx_max = seq;
+      rx_cycles = rx_received = rx_expected_prior = rx_received_prior = 0;
+    } else if (static_cast<uint16_t>(seq - rx_max) < 0x8000) {
+      if (seq < rx_max) rx_cycles += 65536;
+      rx_max = seq;
+    }
+    ++rx_received;
+  }
+
   // Loss concealment.
   const Input* last_input = nullptr;
   uint32_t last_samples = 0;  // samples per channel of the last decoded frame (decoder rate)
@@ -160,6 +181,9 @@ struct Transcoder::Impl final : DtmfOutput {
     stats->frames_lost.fetch_add(1, std::memory_order_relaxed);
     const Input* in = last_input;
     if (in == nullptr || last_samples == 0) return;  // nothing heard yet: nothing to conceal
+    // The concealed frame stands in for the sender's: its timeline moves on by it.
+    in_ts_end +=
+        static_cast<uint32_t>(uint64_t{last_samples} * in_clock / in->decoder->sample_rate());
     std::span<int16_t> out{decoded.get(), kMaxDecoded};
     if (!f.next_payload.empty()) {
       const int n = in->decoder->decode_fec(f.next_payload, last_samples, out);
@@ -321,6 +345,7 @@ void Transcoder::push(std::span<const uint8_t> rtp, int64_t now) noexcept {
   }
   if (s.dtmf && s.dtmf->is_event(f.payload_type)) {
     stats_.packets_in.fetch_add(1, std::memory_order_relaxed);
+    s.received(f.seq, f.ssrc);
     s.dtmf->on_event(f, s);
     return;
   }
@@ -329,6 +354,7 @@ void Transcoder::push(std::span<const uint8_t> rtp, int64_t now) noexcept {
     return;
   }
   stats_.packets_in.fetch_add(1, std::memory_order_relaxed);
+  s.received(f.seq, f.ssrc);
   switch (s.jitter.put(f.seq, f.timestamp, f.payload_type, f.marker, f.payload, now)) {
     case JitterBuffer::Put::late:
       stats_.late.fetch_add(1, std::memory_order_relaxed);
@@ -355,6 +381,44 @@ size_t Transcoder::pull(int64_t now, std::span<uint8_t> out) noexcept {
   stats_.packets_out.fetch_add(1, std::memory_order_relaxed);
   stats_.bytes_out.fetch_add(slot.len, std::memory_order_relaxed);
   return slot.len;
+}
+
+SenderInfo Transcoder::sender_info(int64_t unix_ns) const noexcept {
+  const Impl& s = *impl_;
+  SenderInfo i;
+  i.ssrc = s.ssrc;
+  i.ntp = ntp_from_unix_ns(unix_ns);
+  i.rtp_timestamp = s.ts;
+  const uint64_t packets = s.stats_.packets_out.load(std::memory_order_relaxed);
+  i.packets = static_cast<uint32_t>(packets);
+  i.octets = static_cast<uint32_t>(s.stats_.bytes_out.load(std::memory_order_relaxed) -
+                                   packets * kRtpHeaderSize);
+  return i;
+}
+
+bool Transcoder::receiving() const noexcept {
+  return impl_->rx_started;
+}
+
+ReceptionStats Transcoder::reception() noexcept {
+  Impl& s = *impl_;
+  ReceptionStats r;
+  if (!s.rx_started) return r;
+  r.ssrc = s.rx_ssrc;
+  r.extended_max_seq = s.rx_cycles + s.rx_max;
+  const uint32_t expected = r.extended_max_seq - s.rx_base + 1;
+  const int64_t lost = int64_t{expected} - s.rx_received;
+  r.cumulative_lost = static_cast<uint32_t>(std::clamp<int64_t>(lost, 0, 0x7fffff));
+  const uint32_t expected_interval = expected - s.rx_expected_prior;
+  const uint32_t received_interval = s.rx_received - s.rx_received_prior;
+  s.rx_expected_prior = expected;
+  s.rx_received_prior = s.rx_received;
+  const int64_t lost_interval = int64_t{expected_interval} - received_interval;
+  if (expected_interval != 0 && lost_interval > 0)
+    r.fraction_lost =
+        static_cast<uint8_t>(std::min<int64_t>((lost_interval << 8) / expected_interval, 255));
+  r.jitter = s.jitter.stats().jitter_ms * (s.in_clock / 1000);
+  return r;
 }
 
 int64_t Transcoder::next_due_ns() const noexcept {

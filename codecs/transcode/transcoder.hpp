@@ -30,6 +30,7 @@
 #include "codecs/codec/codec_registry.hpp"
 #include "codecs/jitter/jitter_buffer.hpp"
 #include "codecs/transcode/dtmf_report_queue.hpp"
+#include "codecs/transcode/rtcp_report.hpp"
 
 namespace rtpx::codecs {
 
@@ -94,6 +95,13 @@ class Transcoder {
   size_t pull(int64_t now_ns, std::span<uint8_t> out) noexcept;
   // When pull() will next have something without a push(); INT64_MAX: only after a push.
   int64_t next_due_ns() const noexcept;
+
+  // RTCP for the legs: what rtpx's output stream is (an SR's sender info, at CLOCK_REALTIME
+  // `unix_ns`), and how the sending party's stream arrives (a report block for it; the fraction
+  // lost counts since the previous call). Shard thread.
+  SenderInfo sender_info(int64_t unix_ns) const noexcept;
+  ReceptionStats reception() noexcept;
+  bool receiving() const noexcept;  // a packet from the party has arrived
 
   const TranscoderStats& stats() const noexcept;
   DtmfReportQueue& dtmf() noexcept;
