@@ -116,8 +116,15 @@ json stats_json(const DaemonContext& ctx) {
   const SessionCounters sc = ctx.sessions.counters();
   uint64_t relayed = 0, bytes = 0, tx_errors = 0;
   uint64_t drops[static_cast<size_t>(engine::DropReason::count)] = {};
+  uint64_t t_out = 0, t_rtcp = 0, t_nodest = 0, t_srtp = 0, t_tx = 0;
   for (uint32_t i = 0; i < ctx.engine.shard_count(); ++i) {
     const engine::ShardCounters& c = ctx.engine.shard(i).counters();
+    const engine::TranscodeCounters& t = ctx.engine.shard(i).transcode_counters();
+    t_out += t.packets_out.get();
+    t_rtcp += t.rtcp_out.get();
+    t_nodest += t.no_destination.get();
+    t_srtp += t.srtp_errors.get();
+    t_tx += t.tx_errors.get();
     const io::BackendStats b = ctx.engine.shard(i).backend().stats();
     relayed += b.tx_packets;
     bytes += b.tx_bytes;
@@ -138,6 +145,14 @@ json stats_json(const DaemonContext& ctx) {
             {"timed_out", sc.timed_out},
             {"deleted", sc.deleted}}},
           {"packets", {{"relayed", relayed}, {"bytes", bytes}, {"dropped", std::move(dropped)}}},
+          // Packets the transcoding stages originated (included in relayed once the kernel took
+          // them) and what kept some from leaving.
+          {"transcoding",
+           {{"rtp_sent", t_out},
+            {"rtcp_sent", t_rtcp},
+            {"no_destination", t_nodest},
+            {"srtp_errors", t_srtp},
+            {"tx_errors", t_tx}}},
           {"ports",
            {{"min", ports.port_min()},
             {"max", ports.port_max()},

@@ -27,8 +27,11 @@ void TranscodeStage::configured(io::SocketId id, const Endpoint& e) noexcept {
   if (e.cfg.transcode == nullptr || e.cfg.component != Component::rtp) return;
   for (const Watch& w : watch_)
     if (w.id == id && w.t == e.cfg.transcode) return;
-  if (watch_.empty()) next_tick_ns_ = clock_ns() + kTickNs;
-  watch_.push_back({id, e.cfg.transcode});  // reserved: allocates only past 4096 streams
+  const int64_t now = clock_ns();
+  if (watch_.empty()) next_tick_ns_ = now + kTickNs;
+  // The first report after a randomised part of the interval (RFC 3550 section 6.2).
+  const int64_t first = kRtcpIntervalNs / 2 + (id * 7919) % (kRtcpIntervalNs / 2);
+  watch_.push_back({id, e.cfg.transcode, now + first});  // reserved: allocates past 4096 only
 }
 
 void TranscodeStage::on_media(Endpoint& e, io::SocketId out, const io::Packet& p) noexcept {
@@ -39,39 +42,74 @@ void TranscodeStage::on_media(Endpoint& e, io::SocketId out, const io::Packet& p
 
 void TranscodeStage::drain(codecs::Transcoder& t, io::SocketId out, int64_t now) noexcept {
   uint8_t buf[kOutCap];
-  for (uint32_t len; (len = static_cast<uint32_t>(t.pull(now, {buf, sizeof buf}))) != 0;) {
-    if (out >= table_.size || !table_.slots[out].active) {
-      counters_.no_destination.add();
-      continue;
-    }
-    const Endpoint& f = table_.slots[out];
-    if (!f.latched && !f.signaled_usable) {
-      counters_.no_destination.add();
-      continue;
-    }
-    if (f.cfg.crypto != nullptr) {
-      if (f.cfg.crypto->outbound == nullptr ||
-          f.cfg.crypto->outbound->protect_rtp(buf, &len, sizeof buf) != srtp::Status::ok) {
-        counters_.srtp_errors.add();
-        continue;
-      }
-    }
-    const net::SockAddr& to = f.latched ? f.latched_addr : f.cfg.signaled;
-    if (backend_.send_datagram(out, to, {buf, len}) == io::IoStatus::ok) {
-      counters_.packets_out.add();
-    } else {
-      counters_.tx_errors.add();
+  for (uint32_t len; (len = static_cast<uint32_t>(t.pull(now, {buf, sizeof buf}))) != 0;)
+    send_to_party(out, buf, len, sizeof buf, false);
+}
+
+void TranscodeStage::send_to_party(io::SocketId out, uint8_t* buf, uint32_t len, uint32_t cap,
+                                   bool rtcp) noexcept {
+  if (out >= table_.size || !table_.slots[out].active) {
+    counters_.no_destination.add();
+    return;
+  }
+  const Endpoint& f = table_.slots[out];
+  if (!f.latched && !f.signaled_usable) {
+    counters_.no_destination.add();
+    return;
+  }
+  if (f.cfg.crypto != nullptr) {
+    srtp::Context* c = f.cfg.crypto->outbound.get();
+    const srtp::Status st = c == nullptr ? srtp::Status::malformed
+                            : rtcp       ? c->protect_rtcp(buf, &len, cap)
+                                         : c->protect_rtp(buf, &len, cap);
+    if (st != srtp::Status::ok) {
+      counters_.srtp_errors.add();
+      return;
     }
   }
+  const net::SockAddr& to = f.latched ? f.latched_addr : f.cfg.signaled;
+  if (backend_.send_datagram(out, to, {buf, len}) != io::IoStatus::ok) {
+    counters_.tx_errors.add();
+  } else if (rtcp) {
+    counters_.rtcp_out.add();
+  } else {
+    counters_.packets_out.add();
+  }
+}
+
+// An SR about rtpx's stream towards the other party, with a report block about the stream that
+// party sends (the input of the reverse direction's transcoder, when it is transcoded too).
+void TranscodeStage::send_report(const Endpoint& e, codecs::Transcoder& t) noexcept {
+  if (t.stats().packets_out.load(std::memory_order_relaxed) == 0) return;
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  const codecs::SenderInfo info = t.sender_info(int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec);
+  codecs::ReceptionStats block;
+  bool have_block = false;
+  if (e.cfg.forward_to < table_.size) {
+    codecs::Transcoder* reverse = table_.slots[e.cfg.forward_to].cfg.transcode;
+    if (reverse != nullptr && reverse->receiving()) {
+      block = reverse->reception();
+      have_block = true;
+    }
+  }
+  uint8_t buf[codecs::kSenderReportSize + 64];
+  const size_t len = codecs::write_sender_report(info, have_block ? &block : nullptr, buf);
+  if (len != 0)
+    send_to_party(e.cfg.rtcp_forward_to, buf, static_cast<uint32_t>(len), sizeof buf, true);
 }
 
 void TranscodeStage::run_timers(int64_t now) noexcept {
   if (watch_.empty() || now < next_tick_ns_) return;
-  std::erase_if(watch_, [&](const Watch& w) {
+  std::erase_if(watch_, [&](Watch& w) {
     if (w.id >= table_.size) return true;
     const Endpoint& e = table_.slots[w.id];
     if (!e.active || e.cfg.transcode != w.t) return true;
     drain(*w.t, e.cfg.forward_to, now);
+    if (now >= w.next_rtcp_ns) {
+      send_report(e, *w.t);
+      w.next_rtcp_ns = now + kRtcpIntervalNs;
+    }
     return false;
   });
   next_tick_ns_ = now + kTickNs;

@@ -17,6 +17,7 @@ namespace rtpx::engine {
 
 struct TranscodeCounters {
   RelaxedCounter packets_out;     // sent for transcoded streams
+  RelaxedCounter rtcp_out;        // sender reports sent for them
   RelaxedCounter no_destination;  // produced while the other party's address was unknown
   RelaxedCounter srtp_errors;
   RelaxedCounter tx_errors;
@@ -27,6 +28,8 @@ class TranscodeStage final : public TranscodeSink {
   // How often transcoders are polled without new input: the granularity of jitter-buffer
   // release and of concealment when packets stop arriving.
   static constexpr int64_t kTickNs = 5'000'000;
+  // RTCP sender reports for each transcoded stream, every 5 s (RFC 3550's minimum interval).
+  static constexpr int64_t kRtcpIntervalNs = 5'000'000'000;
 
   TranscodeStage(io::IoBackend& backend, EndpointTable table);
 
@@ -44,10 +47,15 @@ class TranscodeStage final : public TranscodeSink {
 
  private:
   void drain(codecs::Transcoder& t, io::SocketId out, int64_t now) noexcept;
+  void send_report(const Endpoint& e, codecs::Transcoder& t) noexcept;
+  // Sends from endpoint `out` to its party (SRTP/SRTCP-protected when it has keys).
+  void send_to_party(io::SocketId out, uint8_t* buf, uint32_t len, uint32_t cap,
+                     bool rtcp) noexcept;
 
   struct Watch {
     io::SocketId id;
     codecs::Transcoder* t;  // compared with the endpoint's current one, never dereferenced alone
+    int64_t next_rtcp_ns;
   };
   io::IoBackend& backend_;
   EndpointTable table_;

@@ -404,3 +404,55 @@ TEST(Transcoder, RefusesWhatItCannotBuild) {
 
 }  // namespace
 }  // namespace rtpx::codecs
+
+namespace rtpx::codecs {
+namespace {
+
+uint32_t get32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+
+// RTCP for a transcoded leg: rtpx's own stream in the sender info, the party's stream (with the
+// packets it lost on the way in) in the report block.
+TEST(TranscoderRtcp, SenderInfoAndReceptionDescribeEachLeg) {
+  std::string err;
+  auto t = Transcoder::create(config("PCMU", 8000, 0, "PCMU", 8000, 0, 20), &err);
+  ASSERT_NE(t, nullptr) << err;
+  EXPECT_FALSE(t->receiving());
+  const auto sig = tone(160 * 50, 440, 8000);
+  const auto out = run_pcmu(*t, sig, 50, {7, 8, 9, 20});  // 4 of 50 lost on the way in
+  EXPECT_TRUE(t->receiving());
+
+  const ReceptionStats r = t->reception();
+  EXPECT_EQ(r.ssrc, 0xabcdef01u);
+  EXPECT_EQ(r.extended_max_seq, 1049u);  // sequence numbers 1000..1049
+  EXPECT_EQ(r.cumulative_lost, 4u);
+  EXPECT_EQ(r.fraction_lost, 4 * 256 / 50);
+  EXPECT_EQ(t->reception().fraction_lost, 0) << "nothing new lost since the last report";
+
+  const int64_t unix_ns = int64_t{1'700'000'000} * 1'000'000'000 + 500'000'000;
+  const SenderInfo s = t->sender_info(unix_ns);
+  EXPECT_EQ(s.ssrc, 0x11223344u);
+  EXPECT_EQ(s.packets, out.size());
+  EXPECT_EQ(s.octets, 160u * out.size());
+  EXPECT_EQ(s.rtp_timestamp, 0xfffff000u + 160u * static_cast<uint32_t>(out.size()));
+  EXPECT_EQ(s.ntp >> 32, 1'700'000'000ull + 2208988800ull);
+  EXPECT_EQ(static_cast<uint32_t>(s.ntp), 0x80000000u);  // half a second
+
+  uint8_t buf[kSenderReportSize];
+  ASSERT_EQ(write_sender_report(s, &r, buf), kSenderReportSize);
+  EXPECT_EQ(buf[0], 0x81);                // V=2, one report block
+  EXPECT_EQ(buf[1], 200);                 // SR
+  EXPECT_EQ((buf[2] << 8) | buf[3], 12);  // length in words minus one
+  EXPECT_EQ(get32(buf + 4), 0x11223344u);
+  EXPECT_EQ(get32(buf + 20), s.packets);
+  EXPECT_EQ(get32(buf + 28), 0xabcdef01u);
+  EXPECT_EQ(buf[32], r.fraction_lost);
+  EXPECT_EQ(get32(buf + 32) & 0xffffff, 4u);
+  EXPECT_EQ(get32(buf + 36), 1049u);
+  uint8_t small[20];
+  EXPECT_EQ(write_sender_report(s, &r, small), 0u);
+}
+
+}  // namespace
+}  // namespace rtpx::codecs
