@@ -196,12 +196,20 @@ DemoResult run_demo_call(const std::string& control_socket, double seconds, std:
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   out << cli::format_call(ctl.request("session.query", {{"call_id", call_id}}), now) << "\n";
   ctl.request("session.delete", {{"call_id", call_id}});
-  out << "  call " << call_id << " deleted\n";
+  out << "  call " << call_id << " deleted\n\n";
   ::close(alice.fd);
   ::close(bob.fd);
-  res.ok = res.sent[0] > 0 && res.received[0] == res.sent[0] && res.received[1] == res.sent[1];
-  out << (res.ok ? "demo OK: every packet relayed intact both ways (RTP <-> SRTP)\n"
-                 : "demo FAILED: packets lost or altered\n");
+  const bool relayed =
+      res.sent[0] > 0 && res.received[0] == res.sent[0] && res.received[1] == res.sent[1];
+  res.transcoded = run_demo_transcode(ctl, seconds, out);
+  res.ok = relayed && res.transcoded;
+  if (res.ok) {
+    out << "demo OK: every packet relayed intact both ways (RTP <-> SRTP), and each tone heard "
+           "through PCMU <-> opus transcoding\n";
+  } else {
+    out << "demo FAILED: " << (relayed ? "" : "packets lost or altered (RTP <-> SRTP) ")
+        << (res.transcoded ? "" : "tones not heard through transcoding") << "\n";
+  }
   return res;
 }
 
