@@ -17,78 +17,7 @@
 #include "codecs/resample/resampler.hpp"
 #include "tests/unit/codecs/signal_quality.hpp"
 
-// ---- counting allocator (as tests/unit/engine/shard_alloc_test.cpp) ----------------------------
-// Counts operator new on the thread that opened a counted region. libopus, speexdsp and SpanDSP
-// allocate with malloc, which this does not see; they allocate only in their *_create/*_init
-// calls, which the factories make.
-
-namespace {
-std::atomic<uint64_t> g_news{0};
-thread_local bool t_counting = false;
-
-void* counted(size_t n, std::align_val_t al = std::align_val_t{alignof(std::max_align_t)}) {
-  if (t_counting) g_news.fetch_add(1, std::memory_order_relaxed);
-  size_t a = std::max(static_cast<size_t>(al), sizeof(void*));
-  void* p = nullptr;
-  if (::posix_memalign(&p, a, n == 0 ? 1 : n) != 0) return nullptr;
-  return p;
-}
-void* counted_or_throw(size_t n,
-                       std::align_val_t al = std::align_val_t{alignof(std::max_align_t)}) {
-  void* p = counted(n, al);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-}  // namespace
-
-void* operator new(size_t n) {
-  return counted_or_throw(n);
-}
-void* operator new[](size_t n) {
-  return counted_or_throw(n);
-}
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  return counted(n);
-}
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  return counted(n);
-}
-void* operator new(size_t n, std::align_val_t a) {
-  return counted_or_throw(n, a);
-}
-void* operator new[](size_t n, std::align_val_t a) {
-  return counted_or_throw(n, a);
-}
-void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted(n, a);
-}
-void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted(n, a);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
+#include "tests/common/counting_new.hpp"
 
 namespace rtpx::codecs {
 namespace {
@@ -96,11 +25,9 @@ namespace {
 // operator new calls made by this thread while `f` runs.
 template <typename F>
 uint64_t news_during(F&& f) {
-  const uint64_t before = g_news.load();
-  t_counting = true;
+  const rtpx::test::CountedRegion region;
   f();
-  t_counting = false;
-  return g_news.load() - before;
+  return region.news();
 }
 
 void escape(void* p) {

@@ -21,22 +21,7 @@
 
 #include "codecs/g711/g711.hpp"
 
-namespace {
-bool g_count_allocations = false;
-int g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (g_count_allocations) ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/common/counting_new.hpp"
 
 namespace rtpx::codecs::dtmf {
 namespace {
@@ -367,19 +352,21 @@ TEST(DtmfTone, PerFrameCallsDoNotAllocate) {
   ToneGenerator gen;
   ToneDetector det;
   std::vector<int16_t> frame(kFrame);
-  g_allocations = 0;
-  g_count_allocations = true;
-  int events = 0;
-  for (const char* d = kAllDigits; *d != 0; ++d) {
-    (void)gen.start(*d, 60);
-    while (gen.busy()) {
-      (void)gen.render(frame);
-      det.feed(frame);
-      while (det.poll()) ++events;
+  uint64_t allocations = 0;
+  {
+    const test::CountedRegion region;
+    int events = 0;
+    for (const char* d = kAllDigits; *d != 0; ++d) {
+      (void)gen.start(*d, 60);
+      while (gen.busy()) {
+        (void)gen.render(frame);
+        det.feed(frame);
+        while (det.poll()) ++events;
+      }
     }
+    allocations = region.news();
   }
-  g_count_allocations = false;
-  EXPECT_EQ(g_allocations, 0);
+  EXPECT_EQ(allocations, 0u);
   EXPECT_GT(events, 0);
 }
 

@@ -17,76 +17,7 @@
 #include <set>
 #include <vector>
 
-// ---- counting allocator -------------------------------------------------------------------
-
-namespace {
-
-std::atomic<uint64_t> g_news{0};
-thread_local bool t_counting = false;  // only the thread inside a counted region counts
-
-void* counted_new(size_t n, std::align_val_t al = std::align_val_t{0}) noexcept {
-  if (t_counting) g_news.fetch_add(1, std::memory_order_relaxed);
-  size_t a = static_cast<size_t>(al);
-  if (a <= alignof(std::max_align_t)) return std::malloc(n == 0 ? 1 : n);
-  void* p = nullptr;
-  return ::posix_memalign(&p, a, n == 0 ? 1 : n) == 0 ? p : nullptr;
-}
-void* counted_new_or_throw(size_t n, std::align_val_t al = std::align_val_t{0}) {
-  void* p = counted_new(n, al);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-}  // namespace
-
-void* operator new(size_t n) {
-  return counted_new_or_throw(n);
-}
-void* operator new[](size_t n) {
-  return counted_new_or_throw(n);
-}
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  return counted_new(n);
-}
-void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  return counted_new(n);
-}
-void* operator new(size_t n, std::align_val_t a) {
-  return counted_new_or_throw(n, a);
-}
-void* operator new[](size_t n, std::align_val_t a) {
-  return counted_new_or_throw(n, a);
-}
-void* operator new(size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted_new(n, a);
-}
-void* operator new[](size_t n, std::align_val_t a, const std::nothrow_t&) noexcept {
-  return counted_new(n, a);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, size_t, std::align_val_t) noexcept {
-  std::free(p);
-}
+#include "tests/common/counting_new.hpp"
 
 namespace rtpx::codecs {
 namespace {
@@ -98,18 +29,7 @@ constexpr int64_t kMs = 1'000'000;
 constexpr int64_t kT0 = 1'700'000'000'000 * kMs;  // a wall-clock-like origin
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-// Counts allocations made by this thread while alive.
-class CountedRegion {
- public:
-  CountedRegion() : news0_(g_news.load()) { t_counting = true; }
-  ~CountedRegion() { t_counting = false; }
-  CountedRegion(const CountedRegion&) = delete;
-  CountedRegion& operator=(const CountedRegion&) = delete;
-  uint64_t news() const { return g_news.load() - news0_; }
-
- private:
-  uint64_t news0_;
-};
+using test::CountedRegion;
 
 struct Arrival {
   int64_t at;  // ns

@@ -12,24 +12,7 @@
 #include <new>
 #include <vector>
 
-namespace {
-// Counts operator new calls while `g_count_allocations` is set (the per-packet calls must not
-// allocate).
-bool g_count_allocations = false;
-int g_allocations = 0;
-}  // namespace
-
-void* operator new(std::size_t n) {
-  if (g_count_allocations) ++g_allocations;
-  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/common/counting_new.hpp"
 
 namespace rtpx::codecs::dtmf {
 namespace {
@@ -413,19 +396,21 @@ TEST(Rfc4733, PerPacketCallsDoNotAllocate) {
   EventReceiver rx;
   std::array<uint8_t, 4> buf{};
   bool marker = false;
-  g_allocations = 0;
-  g_count_allocations = true;
-  for (int digit = 0; digit < 16; ++digit) {
-    const auto ts = static_cast<uint32_t>(digit * 100000);
-    s.start(static_cast<uint8_t>(digit), 10, ts);
-    for (int64_t t = 160; t <= 70000; t += 160)
-      if (s.next(t, buf, &marker) > 0) (void)rx.on_packet(s.timestamp(), marker, buf);
-    s.finish(70080);
-    while (s.next(0, buf, &marker) > 0) (void)rx.on_packet(s.timestamp(), marker, buf);
+  uint64_t allocations = 0;
+  {
+    const test::CountedRegion region;
+    for (int digit = 0; digit < 16; ++digit) {
+      const auto ts = static_cast<uint32_t>(digit * 100000);
+      s.start(static_cast<uint8_t>(digit), 10, ts);
+      for (int64_t t = 160; t <= 70000; t += 160)
+        if (s.next(t, buf, &marker) > 0) (void)rx.on_packet(s.timestamp(), marker, buf);
+      s.finish(70080);
+      while (s.next(0, buf, &marker) > 0) (void)rx.on_packet(s.timestamp(), marker, buf);
+    }
+    (void)rx.close();
+    allocations = region.news();
   }
-  (void)rx.close();
-  g_count_allocations = false;
-  EXPECT_EQ(g_allocations, 0);
+  EXPECT_EQ(allocations, 0u);
 }
 
 }  // namespace
