@@ -161,8 +161,9 @@ Result<json> cmd_info(DaemonContext& ctx, const json&) {
 Result<json> cmd_subscribe(DaemonContext&, const json& req) {
   auto events = get_string_list(req, "events");
   if (!events) return events.error();
-  static constexpr std::array<std::string_view, 5> kKnown{
-      "session_created", "session_deleted", "media_timeout", "dtls_failed", "plugin_command"};
+  static constexpr std::array<std::string_view, 6> kKnown{
+      "session_created", "session_deleted", "media_timeout", "dtls_failed", "dtmf",
+      "plugin_command"};
   json names = json::array();
   for (const std::string& e : *events) {
     bool known = false;
