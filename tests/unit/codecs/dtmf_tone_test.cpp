@@ -353,9 +353,9 @@ TEST(DtmfTone, PerFrameCallsDoNotAllocate) {
   ToneDetector det;
   std::vector<int16_t> frame(kFrame);
   uint64_t allocations = 0;
+  int events = 0;
   {
     const test::CountedRegion region;
-    int events = 0;
     for (const char* d = kAllDigits; *d != 0; ++d) {
       (void)gen.start(*d, 60);
       while (gen.busy()) {
