@@ -56,8 +56,7 @@ struct CodecMatch {
   uint8_t channels = 0;  // 0: any
   uint32_t bitrate = 0;
   std::string fmtp;
-  bool all = false;   // "all" / "full"
-  bool full = false;  // "full": also strips what a later transcode would restore
+  bool all = false;  // "all" / "full"
 };
 
 std::optional<CodecMatch> parse_match(std::string_view s) {
@@ -65,8 +64,7 @@ std::optional<CodecMatch> parse_match(std::string_view s) {
   const auto parts = split(s, '/');
   if (parts[0].empty()) return std::nullopt;
   m.name = std::string(parts[0]);
-  m.full = iequals(m.name, "full");
-  m.all = iequals(m.name, "all") || m.full;
+  m.all = iequals(m.name, "all") || iequals(m.name, "full");
   if (parts.size() > 1 && !parts[1].empty() && !parse_number(parts[1], &m.clock))
     return std::nullopt;
   if (parts.size() > 2 && !parts[2].empty()) {
@@ -252,7 +250,6 @@ Result<bool> codec_offer(const CodecOptions& o, uint32_t ptime_wanted, sdp::Medi
     if (parse_number(std::string_view(*pt->value), &v) && v > 0 && v <= 200) offerer.ptime = v;
   }
   recipient.ptime_wanted = ptime_wanted;
-  offerer.masked.clear();
   offerer.encoder_specs = o.set;
   recipient.encoder_specs = o.transcode;
   offerer.force_transcode = o.always_transcode || !o.consume.empty() || !o.accept.empty();
@@ -283,10 +280,8 @@ Result<bool> codec_offer(const CodecOptions& o, uint32_t ptime_wanted, sdp::Medi
   std::vector<bool> removed_by_all;
   for (const PayloadFormat& f : offerer.formats) {
     const bool kept = listed(o.except, f, false);
-    const bool masked = !kept && (listed(o.mask, f, true) || listed(o.consume, f, true));
-    const bool stripped = !kept && !masked && listed(o.strip, f, true);
-    if (masked) offerer.masked.push_back(f);
-    if (masked || stripped) {
+    if (!kept &&
+        (listed(o.strip, f, true) || listed(o.mask, f, true) || listed(o.consume, f, true))) {
       removed.push_back(f);
       removed_by_all.push_back(!listed(o.strip, f, false) && !listed(o.mask, f, false) &&
                                !listed(o.consume, f, false));
@@ -359,10 +354,7 @@ Result<bool> codec_offer(const CodecOptions& o, uint32_t ptime_wanted, sdp::Medi
     }
   }
   // 4. Nothing left to offer: the original list stands (rtpengine's rule).
-  if (first_audio(out) == nullptr) {
-    out = offerer.formats;
-    offerer.masked.clear();
-  }
+  if (first_audio(out) == nullptr) out = offerer.formats;
   recipient.offered = out;
   set_payload_formats(m, out);
   if (ptime_wanted != 0) m.set_attribute("ptime", std::to_string(ptime_wanted));

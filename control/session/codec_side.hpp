@@ -51,9 +51,6 @@ struct CodecOptions {
 struct CodecSide {
   std::vector<PayloadFormat> formats;  // the party's own latest offer or answer, in its order
   std::vector<PayloadFormat> offered;  // what rtpxd offered this party (it is the answerer)
-  // Formats of this party's offer rtpxd may take from it and transcode although it did not pass
-  // them on (masked), besides those it passed on.
-  std::vector<PayloadFormat> masked;
   bool codec_handling = false;   // the offer may engage transcoding (a codec was added, masked...)
   bool force_transcode = false;  // transcode even when both parties share a codec (consume,
                                  // accept, always-transcode)
