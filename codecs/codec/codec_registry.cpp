@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "codecs/codec/ascii.hpp"
 #include "codecs/g711/g711_codec.hpp"
 #include "codecs/g722/g722_codec.hpp"
 #include "codecs/l16/l16_codec.hpp"
@@ -49,17 +50,6 @@ constexpr CodecDescriptor kCodecs[] = {
     l16<48000, 1>(-1),
 };
 
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
-
 // A whole field of decimal digits, > 0 and <= max.
 bool parse_number(std::string_view s, uint32_t max, uint32_t* v) {
   if (s.empty()) return false;
@@ -76,7 +66,7 @@ std::span<const CodecDescriptor> all_codecs() {
 const CodecDescriptor* find_codec(std::string_view name, uint32_t clock_rate, uint8_t channels) {
   for (const CodecDescriptor& d : kCodecs) {
     if ((clock_rate == 0 || d.clock_rate == clock_rate) &&
-        (channels == 0 || channels == d.channels) && iequals(d.name, name))
+        (channels == 0 || channels == d.channels) && iequals_ascii(d.name, name))
       return &d;
   }
   return nullptr;
@@ -101,7 +91,7 @@ std::optional<CodecSpec> parse_codec_spec(std::string_view spec) {
   CodecSpec out;
   out.bitrate = bitrate;
   for (const CodecDescriptor& d : kCodecs) {
-    if (!iequals(d.name, fields[0])) continue;
+    if (!iequals_ascii(d.name, fields[0])) continue;
     if (clock != 0 && d.clock_rate != clock) continue;
     if (channels != 0 && d.channels != channels) continue;
     out.codec = &d;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "codecs/codec/ascii.hpp"
 #include "codecs/codec/codec_registry.hpp"
 
 namespace rtpx::codecs {
@@ -12,15 +13,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
     s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const auto la = static_cast<char>(a[i] >= 'A' && a[i] <= 'Z' ? a[i] - 'A' + 'a' : a[i]);
-    if (la != b[i]) return false;  // b is lower case
-  }
-  return true;
 }
 
 bool parse_uint(std::string_view s, uint32_t* v) {
@@ -54,7 +46,7 @@ constexpr FlagKey kFlags[] = {
 bool apply_one(std::string_view key, std::string_view value, CodecParams& p, std::string* error) {
   uint32_t v = 0;
   for (const RangeKey& k : kRanges) {
-    if (!iequals(key, k.key)) continue;
+    if (!iequals_ascii(key, k.key)) continue;
     if (parse_uint(value, &v) && v >= k.lo && v <= k.hi) {
       p.*k.field = v;
       return true;
@@ -64,7 +56,7 @@ bool apply_one(std::string_view key, std::string_view value, CodecParams& p, std
     return false;
   }
   for (const FlagKey& k : kFlags) {
-    if (!iequals(key, k.key)) continue;
+    if (!iequals_ascii(key, k.key)) continue;
     if (value == "0" || value == "1") {
       p.*k.field = value == "1";
       return true;

@@ -4,18 +4,14 @@
 #include <charconv>
 #include <set>
 
+#include "codecs/codec/ascii.hpp"
 #include "codecs/codec/codec_registry.hpp"
 #include "control/session/sdp_rewrite.hpp"
 
 namespace rtpx::control {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using codecs::iequals_ascii;
 
 template <typename T>
 bool parse_number(std::string_view s, T* out) {
@@ -64,7 +60,7 @@ std::optional<CodecMatch> parse_match(std::string_view s) {
   const auto parts = split(s, '/');
   if (parts[0].empty()) return std::nullopt;
   m.name = std::string(parts[0]);
-  m.all = iequals(m.name, "all") || iequals(m.name, "full");
+  m.all = iequals_ascii(m.name, "all") || iequals_ascii(m.name, "full");
   if (parts.size() > 1 && !parts[1].empty() && !parse_number(parts[1], &m.clock))
     return std::nullopt;
   if (parts.size() > 2 && !parts[2].empty()) {
@@ -84,7 +80,7 @@ std::optional<CodecMatch> parse_match(std::string_view s) {
 
 bool matches(const CodecMatch& m, const PayloadFormat& f) {
   if (m.all) return true;
-  return iequals(m.name, f.encoding) && (m.clock == 0 || m.clock == f.clock) &&
+  return iequals_ascii(m.name, f.encoding) && (m.clock == 0 || m.clock == f.clock) &&
          (m.channels == 0 || m.channels == f.channels);
 }
 
@@ -143,7 +139,7 @@ codecs::CodecParams params_of(const PayloadFormat& f, uint32_t ptime) {
 uint32_t output_ptime(const CodecSide& to) {
   uint32_t p = to.ptime_wanted != 0 ? to.ptime_wanted : to.ptime.value_or(20);
   if (p == 0) p = 20;
-  if (to.sends && iequals(to.sends->encoding, "opus")) {
+  if (to.sends && iequals_ascii(to.sends->encoding, "opus")) {
     if (p != 10 && p != 20 && p != 40 && p != 60) p = 20;
   }
   return p;
@@ -152,13 +148,13 @@ uint32_t output_ptime(const CodecSide& to) {
 }  // namespace
 
 bool PayloadFormat::telephone_event() const {
-  return iequals(encoding, "telephone-event");
+  return iequals_ascii(encoding, "telephone-event");
 }
 bool PayloadFormat::comfort_noise() const {
-  return iequals(encoding, "CN");
+  return iequals_ascii(encoding, "CN");
 }
 bool PayloadFormat::same_codec(const PayloadFormat& o) const {
-  return iequals(encoding, o.encoding) && clock == o.clock && channels == o.channels;
+  return iequals_ascii(encoding, o.encoding) && clock == o.clock && channels == o.channels;
 }
 std::string PayloadFormat::rtpmap() const {
   std::string s = encoding + "/" + std::to_string(clock);
