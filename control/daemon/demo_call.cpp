@@ -42,16 +42,6 @@ struct Party {
   std::unique_ptr<engine::srtp::Context> tx, rx;
 };
 
-int open_udp(net::SockAddr* local) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  auto any = *net::SockAddr::from_ip("127.0.0.1", 0);
-  if (fd < 0 || ::bind(fd, &any.u.sa, any.len()) != 0)
-    throw std::runtime_error("demo: bind failed");
-  socklen_t len = sizeof local->u;
-  ::getsockname(fd, &local->u.sa, &len);
-  return fd;
-}
-
 std::string offer_sdp(const Party& p, const char* session, const std::string& srtp = {}) {
   const std::string port = std::to_string(p.local.port());
   return "v=0\r\no=" + std::string(p.name) + " 1 1 IN IP4 127.0.0.1\r\ns=" + session +
@@ -81,16 +71,6 @@ std::string key_bob(Party& bob, const std::string& offer_text) {
                                          engine::srtp::Context::Direction::inbound, &error);
   if (!bob.tx || !bob.rx) throw std::runtime_error("demo: SRTP keys refused: " + error);
   return "a=crypto:" + mine.to_string() + "\r\n";
-}
-
-net::SockAddr relay_address(const std::string& sdp_text) {
-  sdp::ParseResult r = sdp::parse(sdp_text);
-  if (!r.ok() || r.session->media.empty()) throw std::runtime_error("demo: rtpxd returned bad SDP");
-  const sdp::Media& m = r.session->media[0];
-  const sdp::Connection* c = sdp::effective_connection(*r.session, m);
-  auto a = c ? net::SockAddr::from_ip(c->address, m.port) : std::nullopt;
-  if (!a) throw std::runtime_error("demo: rtpxd's SDP has no usable c=/m=");
-  return *a;
 }
 
 void build_packet(uint8_t* buf, const Party& p, uint16_t seq) {
@@ -131,6 +111,26 @@ uint64_t drain(const Party& to, const Party& from, uint64_t* intact) {
 }
 
 }  // namespace
+
+int open_udp(net::SockAddr* local) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  auto any = *net::SockAddr::from_ip("127.0.0.1", 0);
+  if (fd < 0 || ::bind(fd, &any.u.sa, any.len()) != 0)
+    throw std::runtime_error("demo: bind failed");
+  socklen_t len = sizeof local->u;
+  ::getsockname(fd, &local->u.sa, &len);
+  return fd;
+}
+
+net::SockAddr relay_address(const std::string& sdp_text) {
+  sdp::ParseResult r = sdp::parse(sdp_text);
+  if (!r.ok() || r.session->media.empty()) throw std::runtime_error("demo: rtpxd returned bad SDP");
+  const sdp::Media& m = r.session->media[0];
+  const sdp::Connection* c = sdp::effective_connection(*r.session, m);
+  auto a = c ? net::SockAddr::from_ip(c->address, m.port) : std::nullopt;
+  if (!a) throw std::runtime_error("demo: rtpxd's SDP has no usable c=/m=");
+  return *a;
+}
 
 DemoResult run_demo_call(const std::string& control_socket, double seconds, std::ostream& out) {
   DemoResult res;

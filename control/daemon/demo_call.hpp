@@ -6,6 +6,8 @@
 #include <iosfwd>
 #include <string>
 
+#include "engine/net/sock_addr.hpp"
+
 namespace rtpx::client {
 class ControlClient;
 }
@@ -22,6 +24,11 @@ struct DemoResult {
 // Runs the demo call against the daemon at `control_socket` for `seconds` and prints progress
 // and counters to `out`.
 DemoResult run_demo_call(const std::string& control_socket, double seconds, std::ostream& out);
+
+// A demo party's UDP socket on 127.0.0.1 (its address into *local); throws when it cannot bind.
+int open_udp(net::SockAddr* local);
+// Where rtpxd wants the recipient of `sdp_text` to send (first m= line); throws on bad SDP.
+net::SockAddr relay_address(const std::string& sdp_text);
 
 // The transcoded call (demo_transcode.cpp); true when each side heard the other's tone.
 bool run_demo_transcode(client::ControlClient& ctl, double seconds, std::ostream& out);

@@ -2,7 +2,6 @@
 // `codec: {transcode: [opus]}` on carol's offer, dave answers opus only). Each side checks that
 // the tone the other sent arrives recognisably (SNR after codec delay) in its own codec.
 
-#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,7 +17,6 @@
 #include "control/cli/format.hpp"
 #include "control/client/control_client.hpp"
 #include "control/daemon/demo_call.hpp"
-#include "control/sdp/sdp.hpp"
 #include "engine/net/sock_addr.hpp"
 
 namespace rtpx::daemon {
@@ -34,30 +32,11 @@ struct Peer {
   std::vector<int16_t> heard;  // what arrived, decoded to 8 kHz
 };
 
-net::SockAddr open_peer(Peer& p) {
-  p.fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  auto any = *net::SockAddr::from_ip("127.0.0.1", 0);
-  if (p.fd < 0 || ::bind(p.fd, &any.u.sa, any.len()) != 0)
-    throw std::runtime_error("demo: bind failed");
-  socklen_t len = sizeof p.local.u;
-  ::getsockname(p.fd, &p.local.u.sa, &len);
-  return p.local;
-}
-
 std::string sdp_for(const Peer& p, const char* formats, const char* attrs) {
   return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=transcode\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
          "m=audio " +
          std::to_string(p.local.port()) + " RTP/AVP " + formats + "\r\n" + attrs +
          "a=ptime:20\r\na=sendrecv\r\n";
-}
-
-net::SockAddr relay_of(const std::string& text) {
-  sdp::ParseResult r = sdp::parse(text);
-  if (!r.ok() || r.session->media.empty()) throw std::runtime_error("demo: rtpxd returned bad SDP");
-  const sdp::Connection* c = sdp::effective_connection(*r.session, r.session->media[0]);
-  auto a = c ? net::SockAddr::from_ip(c->address, r.session->media[0].port) : std::nullopt;
-  if (!a) throw std::runtime_error("demo: rtpxd's SDP has no usable c=/m=");
-  return *a;
 }
 
 void tone(double hz, uint32_t first, std::span<int16_t> out) {
@@ -107,8 +86,8 @@ bool run_demo_transcode(client::ControlClient& ctl, double seconds, std::ostream
   Peer carol, dave;
   carol.tone_hz = 440;
   dave.tone_hz = 1000;
-  open_peer(carol);
-  open_peer(dave);
+  carol.fd = open_udp(&carol.local);
+  dave.fd = open_udp(&dave.local);
   const codecs::CodecDescriptor* opus = codecs::find_codec("opus", 48000);
   codecs::CodecParams at8k;
   at8k.sample_rate = 8000;
@@ -123,13 +102,13 @@ bool run_demo_transcode(client::ControlClient& ctl, double seconds, std::ostream
                                     {"from_tag", "carol-tag"},
                                     {"sdp", sdp_for(carol, "0", "a=rtpmap:0 PCMU/8000\r\n")},
                                     {"codec", {{"transcode", {"opus"}}}}});
-  dave.relay = relay_of(offer["sdp"]);
+  dave.relay = relay_address(offer["sdp"]);
   auto answer =
       ctl.request("session.answer", {{"call_id", call_id},
                                      {"from_tag", "carol-tag"},
                                      {"to_tag", "dave-tag"},
                                      {"sdp", sdp_for(dave, "96", "a=rtpmap:96 opus/48000/2\r\n")}});
-  carol.relay = relay_of(answer["sdp"]);
+  carol.relay = relay_address(answer["sdp"]);
   out << "  carol " << carol.local.to_string() << " (PCMU) -> rtpxd " << carol.relay.to_string()
       << " | rtpxd " << dave.relay.to_string() << " <- dave " << dave.local.to_string()
       << " (opus): rtpxd transcodes both ways\n";
