@@ -44,13 +44,12 @@ struct OutSlot {
 
 struct Transcoder::Impl final : DtmfOutput {
   TranscoderStats stats_;
-  TranscoderStats* stats = &stats_;
+  uint32_t last_ssrc = 0;  // of the last packet pushed: a new one restarts the jitter buffer
   DtmfReportQueue reports;
   uint32_t rate = 0;  // pipeline PCM rate
   std::vector<Input> inputs;
   std::unique_ptr<Encoder> encoder;
   uint8_t out_pt = 0;
-  uint32_t out_clock = 8000;
   uint32_t ts_per_frame = 160;  // output RTP clock ticks per encoded frame
   int64_t frame_ns = 20'000'000;
   JitterBuffer jitter;
@@ -115,7 +114,7 @@ struct Transcoder::Impl final : DtmfOutput {
     if (out_count == kOutSlots) {  // pull() fell behind: drop the oldest
       out_head = (out_head + 1) % kOutSlots;
       --out_count;
-      stats->out_overflow.fetch_add(1, std::memory_order_relaxed);
+      stats_.out_overflow.fetch_add(1, std::memory_order_relaxed);
     }
     OutSlot* s = &out[(out_head + out_count) % kOutSlots];
     ++out_count;
@@ -143,7 +142,7 @@ struct Transcoder::Impl final : DtmfOutput {
       if (dtmf) dtmf->render(f, ts, *this);
       const int len = encoder->encode(f, {payload, sizeof payload});
       if (len < 0) {
-        stats->encode_errors.fetch_add(1, std::memory_order_relaxed);
+        stats_.encode_errors.fetch_add(1, std::memory_order_relaxed);
       } else if (len > 0) {  // 0: DTX, nothing to send for this frame
         emit(out_pt, marker, ts, {payload, static_cast<size_t>(len)});
         marker = false;
@@ -171,14 +170,14 @@ struct Transcoder::Impl final : DtmfOutput {
     last_samples = static_cast<uint32_t>(samples);
     repeats = 0;
     std::memcpy(last_pcm.get(), decoded.get(), sizeof(int16_t) * static_cast<size_t>(samples));
-    stats->frames_decoded.fetch_add(1, std::memory_order_relaxed);
+    stats_.frames_decoded.fetch_add(1, std::memory_order_relaxed);
     feed(in, {decoded.get(), static_cast<size_t>(samples)});
   }
 
   // A frame the jitter buffer gave up on: FEC from the next packet, else the codec's PLC, else
   // the last frame again, quieter each time.
   void conceal(const JitterBuffer::Frame& f) noexcept {
-    stats->frames_lost.fetch_add(1, std::memory_order_relaxed);
+    stats_.frames_lost.fetch_add(1, std::memory_order_relaxed);
     const Input* in = last_input;
     if (in == nullptr || last_samples == 0) return;  // nothing heard yet: nothing to conceal
     // The concealed frame stands in for the sender's: its timeline moves on by it.
@@ -188,7 +187,7 @@ struct Transcoder::Impl final : DtmfOutput {
     if (!f.next_payload.empty()) {
       const int n = in->decoder->decode_fec(f.next_payload, last_samples, out);
       if (n > 0) {
-        stats->frames_fec.fetch_add(1, std::memory_order_relaxed);
+        stats_.frames_fec.fetch_add(1, std::memory_order_relaxed);
         feed(*in, {decoded.get(), static_cast<size_t>(n)});
         return;
       }
@@ -196,12 +195,12 @@ struct Transcoder::Impl final : DtmfOutput {
     if (in->has_plc) {
       const int n = in->decoder->conceal(last_samples, out);
       if (n > 0) {
-        stats->frames_concealed.fetch_add(1, std::memory_order_relaxed);
+        stats_.frames_concealed.fetch_add(1, std::memory_order_relaxed);
         feed(*in, {decoded.get(), static_cast<size_t>(n)});
         return;
       }
     }
-    stats->frames_repeated.fetch_add(1, std::memory_order_relaxed);
+    stats_.frames_repeated.fetch_add(1, std::memory_order_relaxed);
     const int shift = std::min(++repeats, kMaxRepeats + 1);
     for (uint32_t i = 0; i < last_samples; ++i)
       decoded[i] = shift > kMaxRepeats ? 0 : static_cast<int16_t>(last_pcm[i] >> shift);
@@ -238,7 +237,7 @@ struct Transcoder::Impl final : DtmfOutput {
     if (in == nullptr) return;  // checked in push()
     const int n = in->decoder->decode(f.payload, {decoded.get(), kMaxDecoded});
     if (n < 0) {
-      stats->decode_errors.fetch_add(1, std::memory_order_relaxed);
+      stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
       conceal(f);
       return;
     }
@@ -252,7 +251,7 @@ struct Transcoder::Impl final : DtmfOutput {
       play(f, now);
       encode_ready(now);
     }
-    stats->jitter_delay_ms.store(jitter.delay_ms(), std::memory_order_relaxed);
+    stats_.jitter_delay_ms.store(jitter.delay_ms(), std::memory_order_relaxed);
   }
 };
 
@@ -263,9 +262,6 @@ const TranscoderStats& Transcoder::stats() const noexcept {
 }
 DtmfReportQueue& Transcoder::dtmf() noexcept {
   return impl_->reports;
-}
-uint32_t Transcoder::output_ssrc() const noexcept {
-  return impl_->ssrc;
 }
 uint32_t Transcoder::pipeline_rate() const noexcept {
   return impl_->rate;
@@ -313,8 +309,7 @@ std::unique_ptr<Transcoder> Transcoder::create(const TranscoderConfig& c, std::s
   const uint32_t ptime = op.ptime_ms == 0 ? 20 : op.ptime_ms;
   impl->encoder = std::move(encoder);
   impl->out_pt = c.output_pt;
-  impl->out_clock = c.output->clock_rate;
-  impl->ts_per_frame = impl->out_clock * ptime / 1000;
+  impl->ts_per_frame = c.output->clock_rate * ptime / 1000;
   impl->frame_ns = int64_t{ptime} * 1'000'000;
   impl->ssrc = c.ssrc;
   impl->seq = c.first_seq;
@@ -338,10 +333,10 @@ void Transcoder::push(std::span<const uint8_t> rtp, int64_t now) noexcept {
     stats_.malformed.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (f.ssrc != stats_.last_ssrc_in.load(std::memory_order_relaxed)) {
+  if (f.ssrc != s.last_ssrc) {
     // A new source (the party restarted its stream): its numbering starts afresh.
     if (stats_.packets_in.load(std::memory_order_relaxed) != 0) s.jitter.reset();
-    stats_.last_ssrc_in.store(f.ssrc, std::memory_order_relaxed);
+    s.last_ssrc = f.ssrc;
   }
   if (s.dtmf && s.dtmf->is_event(f.payload_type)) {
     stats_.packets_in.fetch_add(1, std::memory_order_relaxed);

@@ -75,7 +75,6 @@ struct TranscoderStats {
   std::atomic<uint64_t> out_overflow{0};  // output packets dropped because pull() fell behind
   std::atomic<uint64_t> dtmf_events{0};
   std::atomic<uint32_t> jitter_delay_ms{0};
-  std::atomic<uint32_t> last_ssrc_in{0};
 };
 
 class Transcoder {
@@ -105,7 +104,6 @@ class Transcoder {
 
   const TranscoderStats& stats() const noexcept;
   DtmfReportQueue& dtmf() noexcept;
-  uint32_t output_ssrc() const noexcept;
   uint32_t pipeline_rate() const noexcept;  // PCM rate between decoder(s) and encoder
 
   struct Impl;
