@@ -1,7 +1,5 @@
 #include "codecs/codec/codec_registry.hpp"
 
-#include <charconv>
-
 #include "codecs/codec/ascii.hpp"
 #include "codecs/g711/g711_codec.hpp"
 #include "codecs/g722/g722_codec.hpp"
@@ -50,13 +48,6 @@ constexpr CodecDescriptor kCodecs[] = {
     l16<48000, 1>(-1),
 };
 
-// A whole field of decimal digits, > 0 and <= max.
-bool parse_number(std::string_view s, uint32_t max, uint32_t* v) {
-  if (s.empty()) return false;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), *v);
-  return r.ec == std::errc() && r.ptr == s.data() + s.size() && *v > 0 && *v <= max;
-}
-
 }  // namespace
 
 std::span<const CodecDescriptor> all_codecs() {
@@ -70,34 +61,6 @@ const CodecDescriptor* find_codec(std::string_view name, uint32_t clock_rate, ui
       return &d;
   }
   return nullptr;
-}
-
-std::optional<CodecSpec> parse_codec_spec(std::string_view spec) {
-  std::string_view fields[4];
-  size_t n = 0;
-  for (;;) {
-    const size_t slash = spec.find('/');
-    if (n == 4) return std::nullopt;  // a fifth field
-    fields[n++] = spec.substr(0, slash);
-    if (slash == std::string_view::npos) break;
-    spec.remove_prefix(slash + 1);
-  }
-  if (fields[0].empty()) return std::nullopt;
-  uint32_t clock = 0, channels = 0, bitrate = 0;
-  if (n >= 2 && !parse_number(fields[1], 1'000'000, &clock)) return std::nullopt;
-  if (n >= 3 && !parse_number(fields[2], 2, &channels)) return std::nullopt;
-  if (n >= 4 && !parse_number(fields[3], 1'000'000, &bitrate)) return std::nullopt;
-
-  CodecSpec out;
-  out.bitrate = bitrate;
-  for (const CodecDescriptor& d : kCodecs) {
-    if (!iequals_ascii(d.name, fields[0])) continue;
-    if (clock != 0 && d.clock_rate != clock) continue;
-    if (channels != 0 && d.channels != channels) continue;
-    out.codec = &d;
-    return out;
-  }
-  return std::nullopt;
 }
 
 }  // namespace rtpx::codecs

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,14 +31,6 @@ std::span<const CodecDescriptor> all_codecs();
 // The codec an a=rtpmap names ("PCMU", 8000, 1), or null. clock_rate 0 and channels 0 match any
 // (the first such codec in the table's order).
 const CodecDescriptor* find_codec(std::string_view name, uint32_t clock_rate, uint8_t channels = 0);
-
-// A codec as the ng `codec` lists write it: "opus", "opus/48000", "opus/48000/2",
-// "opus/48000/2/32000" (the fourth field is the bitrate). Null when rtpx cannot transcode it.
-struct CodecSpec {
-  const CodecDescriptor* codec = nullptr;
-  uint32_t bitrate = 0;  // the spec's fourth field, 0 when absent
-};
-std::optional<CodecSpec> parse_codec_spec(std::string_view spec);
 
 // Fills the opus/L16 fields of `p` from an a=fmtp value ("useinbandfec=1;
 // maxaveragebitrate=24000"). Unknown parameters are ignored; returns false (with `error` naming the

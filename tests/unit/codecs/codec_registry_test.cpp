@@ -127,40 +127,6 @@ TEST(FindCodec, NameIsCaseInsensitiveClockAndChannelsMustMatch) {
   EXPECT_EQ(find_codec("PCMUX", 8000), nullptr);
 }
 
-// ---- parse_codec_spec -----------------------------------------------------------------------
-
-TEST(ParseCodecSpec, TheNgForms) {
-  const CodecDescriptor* opus = find_codec("opus", 48000, 2);
-  for (const char* s : {"opus", "OPUS", "OPUS/48000", "opus/48000/2"}) {
-    auto spec = parse_codec_spec(s);
-    ASSERT_TRUE(spec) << s;
-    EXPECT_EQ(spec->codec, opus) << s;
-    EXPECT_EQ(spec->bitrate, 0u) << s;
-  }
-  auto b = parse_codec_spec("opus/48000/2/32000");
-  ASSERT_TRUE(b);
-  EXPECT_EQ(b->codec, opus);
-  EXPECT_EQ(b->bitrate, 32000u);
-  EXPECT_EQ(parse_codec_spec("PCMA/8000")->codec, find_codec("PCMA", 8000));
-  EXPECT_EQ(parse_codec_spec("pcmu")->codec, find_codec("PCMU", 8000));
-  EXPECT_EQ(parse_codec_spec("G722/8000")->codec, find_codec("G722", 8000));
-}
-
-TEST(ParseCodecSpec, MissingClockTakesTheFirstDescriptorOfThatName) {
-  EXPECT_EQ(parse_codec_spec("L16")->codec, find_codec("L16", 8000));
-  EXPECT_EQ(parse_codec_spec("l16/44100")->codec, find_codec("L16", 44100, 1));
-  EXPECT_EQ(parse_codec_spec("L16/44100/2")->codec, find_codec("L16", 44100, 2));
-}
-
-TEST(ParseCodecSpec, UnknownOrMalformedIsNullopt) {
-  for (const char* s :
-       {"", "GSM", "GSM/8000", "PCMU/16000", "opus/48000/1", "G722/16000", "opus/abc", "opus/",
-        "/8000", "opus/48000/2/", "opus/48000/2/x", "opus/48000/2/32000/1", "opus/-48000",
-        "opus/48000 ", "opus/0", "opus/48000/3"}) {
-    EXPECT_FALSE(parse_codec_spec(s)) << '"' << s << '"';
-  }
-}
-
 // ---- apply_fmtp ------------------------------------------------------------------------------
 
 TEST(ApplyFmtp, OpusParameters) {
