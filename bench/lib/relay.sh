@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the relay benchmark scripts (bench/load/compare.sh, bench/load/srtp_compare.sh,
 # bench/ng/compare.sh): stopping the relay they started and cleaning up on exit.
 #

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the benchmark scripts: replaces the section between <!-- NAME:begin --> and
 # <!-- NAME:end --> in a markdown file with the contents of another file (which holds both markers),
 # creating the file or appending the section when missing.

@@ -23,6 +23,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$ROOT/bench/lib/write_section.sh"
 # shellcheck source=bench/lib/relay.sh
 source "$ROOT/bench/lib/relay.sh"
+# shellcheck source=bench/lib/median.sh
+source "$ROOT/bench/lib/median.sh"
 # shellcheck source=bench/lib/load_relay.sh
 source "$ROOT/bench/lib/load_relay.sh"
 RTPXD=${RTPXD:-$ROOT/build/release/control/daemon/rtpxd}
@@ -72,20 +74,6 @@ run_load() {
   (( rc <= 1 )) && [[ -s $json ]]
 }
 
-# "median (min-max)" of a jq expression over files, with printf format $2.
-# shellcheck disable=SC2059  # the format is a parameter on purpose
-med() {
-  local expr=$1 fmt=$2; shift 2
-  local vals
-  vals=$(for f in "$@"; do jq -r "$expr // empty" "$f"; done | sort -g)
-  [[ -n $vals ]] || { echo "n/a"; return; }
-  local n mid lo hi
-  n=$(wc -l <<<"$vals")
-  mid=$(sed -n "$(( (n + 1) / 2 ))p" <<<"$vals")
-  lo=$(head -1 <<<"$vals")
-  hi=$(tail -1 <<<"$vals")
-  if (( n == 1 )); then printf "$fmt" "$mid"; else printf "$fmt ($fmt-$fmt)" "$mid" "$lo" "$hi"; fi
-}
 # shellcheck disable=SC2059
 num() { local v; v=$(jq -r "$1 // empty" "$3"); [[ -n $v ]] && printf "$2" "$v" || echo "n/a"; }
 

@@ -33,6 +33,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$ROOT/bench/lib/write_section.sh"
 # shellcheck source=bench/lib/relay.sh
 source "$ROOT/bench/lib/relay.sh"
+# shellcheck source=bench/lib/median.sh
+source "$ROOT/bench/lib/median.sh"
 RTPXD=${RTPXD:-$ROOT/build/release/control/daemon/rtpxd}
 RTPX_NG_BENCH=${RTPX_NG_BENCH:-$ROOT/build/release/bench/ng/rtpx_ng_bench}
 RTPENGINE=${RTPENGINE:-rtpengine}
@@ -174,26 +176,6 @@ run_bench() {
   [[ -s $json ]]
 }
 
-# "median (min-max)" of a jq expression over files, with printf format $2.
-# shellcheck disable=SC2059  # the format is a parameter on purpose
-med() {
-  local expr=$1 fmt=$2; shift 2
-  local vals
-  vals=$(for f in "$@"; do jq -r "($expr) // empty" "$f"; done | sort -g)
-  [[ -n $vals ]] || { echo "n/a"; return; }
-  local n mid lo hi
-  n=$(wc -l <<<"$vals")
-  mid=$(sed -n "$(( (n + 1) / 2 ))p" <<<"$vals")
-  lo=$(head -1 <<<"$vals")
-  hi=$(tail -1 <<<"$vals")
-  if (( n == 1 )); then printf "$fmt" "$mid"; else printf "$fmt ($fmt-$fmt)" "$mid" "$lo" "$hi"; fi
-}
-# Just the median.
-med1() {
-  local expr=$1; shift
-  for f in "$@"; do jq -r "($expr) // empty" "$f"; done | sort -g |
-    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
-}
 total() {
   local expr=$1; shift
   for f in "$@"; do jq -r "($expr) // 0" "$f"; done | awk '{ s += $1 } END { print s + 0 }'
@@ -266,8 +248,8 @@ for relay in $RELAYS; do
     continue
   fi
   SDP_BYTES=$(jq -r .config.offer_sdp_bytes "${files[0]}")
-  CPS[$relay]=$(med1 .result.cycles_per_s "${files[@]}")
-  CPU_PER_CYCLE[$relay]=$(med1 .result.relay_cpu_us_per_cycle "${files[@]}")
+  CPS[$relay]=$(median .result.cycles_per_s "${files[@]}")
+  CPU_PER_CYCLE[$relay]=$(median .result.relay_cpu_us_per_cycle "${files[@]}")
   errs=$(total .result.errors "${files[@]}")
   retr=$(total .result.retransmits "${files[@]}")
   left=$(total .result.relay_calls_left "${files[@]}")
