@@ -45,6 +45,8 @@ const KeyFlag kKeyFlags[] = {
     {"--port-min", "media.port_min", "PORT", kMedia, "lowest media port, even"},
     {"--port-max", "media.port_max", "PORT", kMedia, "highest media port"},
     {"--timeout", "media.timeout", "SECONDS", kMedia, "delete a call after SECONDS without media"},
+    {"--opus-complexity", "media.opus_complexity", "0-10", kMedia,
+     "opus encoder complexity when transcoding (CPU per channel vs quality)"},
     {"--control", "control.socket", "PATH", kControl, "control socket path"},
     {"--ng-listen", "control.ng_listen", "IP:PORT", kControl,
      "ng listener, ip:port or [ipv6]:port; '' disables"},

@@ -32,6 +32,7 @@ class RtpengineProcess {
   bool alive();
   std::string log_tail(size_t max_bytes = 2000) const;
   uint16_t port_min() const { return port_min_; }
+  uint16_t ng_port() const { return ng_port_; }  // on 127.0.0.1
 
  private:
   bool start(const std::string& binary, const std::vector<std::string>& interfaces, int attempt);

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   info.sessions = o.sessions;
   info.srtp_suite = o.srtp_suite;
   info.one_way = o.one_way;
+  info.transcode = o.transcode;
   if (o.relay_pid > 0) {
     info.relay_pid = o.relay_pid;
   } else if (!o.relay_name.empty()) {

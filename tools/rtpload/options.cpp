@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "tools/rtpload/media_loop.hpp"
 #include "tools/rtpload/srtp_keys.hpp"
 
 namespace rtpload {
@@ -70,6 +71,15 @@ Options parse_options(int argc, char** argv) {
          "before the usual checks. rtpload does not encrypt, so only A->B is sent "
          "(implies --one-way)")
       ->check(CLI::IsMember(srtp_suites()));
+  app.add_option(
+         "--transcode", o.transcode,
+         "transcoding load: A offers PCMU with the ng option codec: {transcode: [CODEC]}, B "
+         "answers CODEC only; A sends a speech-like signal as PCMU, B the same signal in CODEC "
+         "(20 ms packets both ways). The relay re-encodes every packet, so the receiver checks "
+         "the payload type, length and RTP sequence of what arrives instead of its payload, "
+         "counts the warm-up's packets too, and measures no latency")
+      ->check(CLI::IsMember(transcode_codecs()))
+      ->excludes("--srtp");
   app.add_flag("--one-way", o.one_way,
                "send only A->B (one stream per session); the plain-RTP baseline for --srtp");
   app.add_flag("-q,--quiet", o.quiet, "no progress lines on stderr");

@@ -28,6 +28,9 @@ struct Options {
   int sock_buf = 1 << 20;    // SO_RCVBUF/SO_SNDBUF of the harness sockets
   // --srtp SUITE: the relay bridges RTP (side A) to SRTP with SDES (side B); only A->B is sent.
   std::string srtp_suite;
+  // --transcode CODEC: side A offers PCMU with the ng option codec: {transcode: [CODEC]}, side B
+  // answers CODEC only, and both send speech in their codec; the relay transcodes both ways.
+  std::string transcode;
   bool one_way = false;  // send only A->B (implied by --srtp)
   bool quiet = false;
   bool ping_only = false;  // --ping: send one ng ping, exit 0 on pong (for scripts)

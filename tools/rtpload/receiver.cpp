@@ -19,6 +19,7 @@ constexpr size_t kBufLen = 2048;  // room to see oversized (corrupted) packets
 Receiver::Receiver(const SessionSet& set) : set_(set) {
   for (const auto& s : set.streams()) wires_.push_back(s.wire);
   tracks_.resize(wires_.size());
+  media_received_ = std::make_unique<Counter[]>(wires_.size());
   for (int e = 0; e < kMaxEpochs; ++e) stats_.push_back(std::make_unique<EpochStats>());
 }
 
@@ -90,6 +91,10 @@ void Receiver::handle(size_t sock, uint8_t* pkt, size_t len, uint64_t now_ns) {
   // --srtp: what arrives for an SRTP stream is decrypted first (the RTP header is in clear, but
   // the payload with the stream id, index, epoch and send time is not); a packet libsrtp2
   // rejects cannot be attributed to a step.
+  if (!set_.transcode().empty()) {
+    handle_media(sock, pkt, len);
+    return;
+  }
   if (srtp_.active(sock ^ 1) && !srtp_.unprotect(sock ^ 1, pkt, &len)) {
     srtp_failures_.add(1);
     unattributed_.add(1);
@@ -113,32 +118,62 @@ void Receiver::handle(size_t sock, uint8_t* pkt, size_t len, uint64_t now_ns) {
     st.misrouted.add(1);
     return;
   }
-  Track& t = tracks_[f.stream_id];
-  const uint32_t idx = f.index;
-  auto word = [&t](uint32_t i) -> uint64_t& { return t.bits[(i / 64) % (Track::kWindow / 64)]; };
-  auto bit = [](uint32_t i) { return uint64_t{1} << (i % 64); };
-  if (!t.started || idx > t.highest) {
-    // Indices between the old highest and idx become unseen slots of the window.
-    if (!t.started || idx - t.highest >= Track::kWindow) {
-      std::memset(t.bits, 0, sizeof t.bits);
-    } else {
-      for (uint32_t i = t.highest + 1; i != idx; ++i) word(i) &= ~bit(i);
-    }
-    t.started = true;
-    t.highest = idx;
-    word(idx) |= bit(idx);
-  } else if (t.highest - idx >= Track::kWindow) {
-    st.out_of_order.add(1);  // too old to tell late from duplicate: count it late
-  } else if (word(idx) & bit(idx)) {
-    st.duplicates.add(1);
-    return;
-  } else {
-    word(idx) |= bit(idx);
-    st.out_of_order.add(1);
-  }
+  if (!tracks_[f.stream_id].admit(f.index, st)) return;
   st.received.add(1);
   total_received_.add(1);
   st.latency.record(now_ns > f.send_ns ? now_ns - f.send_ns : 0);
+}
+
+bool Receiver::Track::admit(uint32_t idx, EpochStats& st) {
+  auto word = [this](uint32_t i) -> uint64_t& { return bits[(i / 64) % (kWindow / 64)]; };
+  auto bit = [](uint32_t i) { return uint64_t{1} << (i % 64); };
+  if (!started || idx > highest) {
+    // Indices between the old highest and idx become unseen slots of the window.
+    if (!started || idx - highest >= kWindow) {
+      std::memset(bits, 0, sizeof bits);
+    } else {
+      for (uint32_t i = highest + 1; i != idx; ++i) word(i) &= ~bit(i);
+    }
+    started = true;
+    highest = idx;
+    word(idx) |= bit(idx);
+    return true;
+  }
+  if (highest - idx < kWindow) {  // older ones are too old to tell late from duplicate
+    if (word(idx) & bit(idx)) {
+      st.duplicates.add(1);
+      return false;
+    }
+    word(idx) |= bit(idx);
+  }
+  st.out_of_order.add(1);
+  return true;
+}
+
+// --transcode: the relay wrote this packet (its own SSRC, sequence and timestamps, re-encoded
+// payload). It must be RTP with the payload type the socket's side negotiated, a whole 20 ms PCMU
+// frame for side A, a non-empty payload for side B; order and duplicates follow its sequence.
+void Receiver::handle_media(size_t sock, const uint8_t* pkt, size_t len) {
+  const int epoch = media_epoch_.load(std::memory_order_acquire);
+  EpochStats& st = *stats_[static_cast<size_t>(epoch)];
+  const uint8_t pt = set_.expected_pt(sock);
+  const bool pcmu = sock % 2 == 0;
+  if (len <= kRtpHeaderLen || (pkt[0] & 0xc0) != 0x80 || (pkt[1] & 0x7f) != pt ||
+      (pcmu && len != kRtpHeaderLen + 160)) {
+    st.corrupted.add(1);
+    return;
+  }
+  Track& t = tracks_[sock ^ 1];
+  if (t.epoch != epoch) t = Track{.epoch = epoch};
+  // Extend the 16-bit sequence around the highest one seen; the first starts mid-range so a
+  // reordered predecessor still has a smaller index.
+  const auto seq = static_cast<uint16_t>(pkt[2] << 8 | pkt[3]);
+  const uint32_t idx =
+      t.started ? t.highest + static_cast<int16_t>(seq - uint16_t(t.highest)) : (1u << 30) + seq;
+  if (!t.admit(idx, st)) return;
+  st.received.add(1);
+  total_received_.add(1);
+  media_received_[sock ^ 1].add(1);
 }
 
 }  // namespace rtpload

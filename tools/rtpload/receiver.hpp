@@ -37,6 +37,12 @@ class Receiver {
   uint64_t srtp_failures() const { return srtp_failures_.get(); }
   // --srtp: the error of the last key change, empty when fine. Valid after stop().
   const std::string& srtp_error() const { return srtp_error_; }
+  // --transcode: what arrives cannot name its epoch (the relay re-encodes the payload), so it is
+  // counted in this one, which the step runner sets before it sends the step's first packet.
+  // A new epoch also restarts each stream's sequence tracking (new calls, new relay SSRCs).
+  void set_media_epoch(int e) { media_epoch_.store(e, std::memory_order_release); }
+  // --transcode: packets received of stream s so far, all epochs (a step takes the difference).
+  uint64_t media_received(size_t stream) const { return media_received_[stream].get(); }
 
  private:
   // Per received stream: sliding window over packet indices for order and duplicate checks.
@@ -45,10 +51,15 @@ class Receiver {
     bool started = false;
     uint32_t highest = 0;
     uint64_t bits[kWindow / 64] = {};
+    int epoch = -1;  // --transcode: the epoch the track's sequence belongs to
+    // Marks packet index `idx` seen and counts it out of order when a later one came first;
+    // false (and counted) for a duplicate.
+    bool admit(uint32_t idx, EpochStats& st);
   };
 
   void run();
   void handle(size_t sock, uint8_t* pkt, size_t len, uint64_t now_ns);
+  void handle_media(size_t sock, const uint8_t* pkt, size_t len);
   void check_srtp_keys();
 
   const SessionSet& set_;
@@ -63,6 +74,8 @@ class Receiver {
   uint64_t srtp_gen_ = 0;
   std::string srtp_error_;
   int epfd_ = -1;
+  std::atomic<int> media_epoch_{0};
+  std::unique_ptr<Counter[]> media_received_;  // per stream
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

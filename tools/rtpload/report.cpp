@@ -20,6 +20,7 @@ nlohmann::json step_json(const StepResult& r) {
       {"offered_pps", r.offered_pps},
       {"relayed_pps", r.relayed_pps},
       {"loss_pct", r.loss_pct},
+      {"held", r.held},
       {"out_of_order", r.out_of_order},
       {"duplicates", r.duplicates},
       {"corrupted", r.corrupted},
@@ -34,7 +35,7 @@ nlohmann::json step_json(const StepResult& r) {
        r.relay_rx_drops ? nlohmann::json(*r.relay_rx_drops) : nlohmann::json(nullptr)},
       {"harness_limited", r.harness_limited()},
   };
-  if (r.received == 0) j["latency_us"] = {{"p50", nullptr}, {"p99", nullptr}, {"max", nullptr}};
+  if (r.lat_max_us == 0) j["latency_us"] = {{"p50", nullptr}, {"p99", nullptr}, {"max", nullptr}};
   if (r.relay_cpu_s) j["relay_cpu_s"] = *r.relay_cpu_s;
   if (r.relay_cpu_us_per_pkt) j["relay_cpu_s_per_mpkt"] = *r.relay_cpu_us_per_pkt;
   return j;
@@ -71,13 +72,21 @@ void print_step_detail(std::FILE* out, const RunInfo& info, const StepResult& r)
     std::fprintf(out, ")");
   }
   std::fprintf(out, "\n");
+  if (!info.transcode.empty())
+    std::fprintf(
+        out,
+        "  %-22s %llu streams missed one packet (a frame kept in the relay's encoder, not lost)\n",
+        "held by the relay", static_cast<unsigned long long>(r.held));
   std::fprintf(out, "  %-22s %llu / %llu / %llu / %llu\n", "ooo/dup/corrupt/misrt",
                static_cast<unsigned long long>(r.out_of_order),
                static_cast<unsigned long long>(r.duplicates),
                static_cast<unsigned long long>(r.corrupted),
                static_cast<unsigned long long>(r.misrouted));
-  std::fprintf(out, "  %-22s %.0f / %.0f / %.0f us\n", "latency p50/p99/max", r.lat_p50_us,
-               r.lat_p99_us, r.lat_max_us);
+  if (info.transcode.empty())
+    std::fprintf(out, "  %-22s %.0f / %.0f / %.0f us\n", "latency p50/p99/max", r.lat_p50_us,
+                 r.lat_p99_us, r.lat_max_us);
+  else
+    std::fprintf(out, "  %-22s not measured (the relay re-encodes the payload)\n", "latency");
   std::fprintf(out, "  %-22s %s\n", "relay CPU", cpu_text(r).c_str());
   std::fprintf(out, "  %-22s %.2f s (%.0f %% of one core)%s\n", "harness CPU", r.harness_cpu_s,
                100.0 * r.harness_cpu_s / r.duration_s,
@@ -104,6 +113,11 @@ void print_report(std::FILE* out, const RunInfo& info, const std::vector<StepRes
                  info.srtp_suite.c_str());
   else if (info.one_way)
     std::fprintf(out, "one way: A->B only\n");
+  if (!info.transcode.empty())
+    std::fprintf(out,
+                 "transcoding: A sends PCMU, B sends %s; loss counts the warm-up too, latency "
+                 "is not measured (the payloads are re-encoded)\n",
+                 info.transcode.c_str());
 
   if (fm != nullptr) {
     std::fprintf(out, "\n  %9s %10s %10s %9s %8s %8s %9s %10s %9s %9s\n", "pps/strm", "offered",
@@ -154,6 +168,8 @@ std::string write_json(const std::string& path, const RunInfo& info,
   j["one_way"] = info.one_way;
   j["srtp"] = info.srtp_suite.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.srtp_suite);
   j["srtp_failures"] = info.srtp_failures;
+  j["transcode"] =
+      info.transcode.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.transcode);
   j["relay_pid"] = info.relay_pid ? nlohmann::json(*info.relay_pid) : nlohmann::json(nullptr);
   j["relay_name"] = info.relay_name;
   j["ng_requests"] = info.ng_requests;

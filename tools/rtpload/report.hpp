@@ -21,6 +21,7 @@ struct RunInfo {
   uint64_t unattributed_corrupt = 0;  // corrupted packets whose epoch could not be read
   std::string srtp_suite;             // --srtp: RTP (A) -> SRTP (B), A->B only
   bool one_way = false;               // only A->B sent
+  std::string transcode;              // --transcode: B's codec, A sends PCMU
   uint64_t srtp_failures = 0;         // of unattributed_corrupt: rejected by libsrtp2
   std::vector<std::string> failures;  // failed checks, empty = pass
 };

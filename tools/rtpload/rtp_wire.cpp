@@ -64,6 +64,17 @@ void build_packet(const StreamWire& s, uint32_t index, uint8_t epoch, uint64_t s
   std::memcpy(pl + kOffPattern, kPattern.data() + (index & 255), kPatternLen);
 }
 
+size_t build_media_packet(const StreamWire& s, uint8_t pt, uint32_t ts_step,
+                          std::span<const uint8_t> payload, uint32_t index, uint8_t* out) {
+  out[0] = 0x80;
+  out[1] = static_cast<uint8_t>((index == 0 ? 0x80 : 0) | (pt & 0x7f));
+  put16(out + 2, uint16_t(s.seq0 + index));
+  put32(out + 4, s.ts0 + index * ts_step);
+  put32(out + 8, s.ssrc);
+  std::memcpy(out + kRtpHeaderLen, payload.data(), payload.size());
+  return kRtpHeaderLen + payload.size();
+}
+
 PacketFields read_fields(const uint8_t* pkt) {
   const uint8_t* pl = pkt + kRtpHeaderLen;
   PacketFields f;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace rtpload {
 
@@ -25,6 +26,12 @@ struct StreamWire {
 // Writes packet `index` of stream `s` into out[kPacketLen].
 void build_packet(const StreamWire& s, uint32_t index, uint8_t epoch, uint64_t send_ns,
                   uint8_t* out);
+
+// --transcode: packet `index` of a media stream, whose payload a relay re-encodes (so it cannot
+// carry the fields above): the RTP header (marker on index 0, `pt`, seq0 + index, ts0 + index *
+// ts_step) and `payload`. Writes into out[kRtpHeaderLen + payload.size()], returns the length.
+size_t build_media_packet(const StreamWire& s, uint8_t pt, uint32_t ts_step,
+                          std::span<const uint8_t> payload, uint32_t index, uint8_t* out);
 
 struct PacketFields {
   uint64_t send_ns;

@@ -1,6 +1,7 @@
 #include "tools/rtpload/sdp_lite.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <string_view>
 
@@ -8,7 +9,13 @@ namespace rtpload {
 
 std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id,
                           const std::string& crypto) {
+  return make_audio_sdp(ip, port, session_id, 0, "PCMU/8000", crypto);
+}
+
+std::string make_audio_sdp(const std::string& ip, uint16_t port, uint64_t session_id, int pt,
+                           const std::string& rtpmap, const std::string& crypto) {
   const std::string id = std::to_string(session_id);
+  const std::string p = std::to_string(pt);
   std::string s;
   s.reserve(256);
   s += "v=0\r\n";
@@ -16,8 +23,9 @@ std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session
   s += "s=rtpload\r\n";
   s += "c=IN IP4 " + ip + "\r\n";
   s += "t=0 0\r\n";
-  s += "m=audio " + std::to_string(port) + (crypto.empty() ? " RTP/AVP 0\r\n" : " RTP/SAVP 0\r\n");
-  s += "a=rtpmap:0 PCMU/8000\r\n";
+  s += "m=audio " + std::to_string(port) + (crypto.empty() ? " RTP/AVP " : " RTP/SAVP ") + p +
+       "\r\n";
+  s += "a=rtpmap:" + p + " " + rtpmap + "\r\n";
   if (!crypto.empty()) s += "a=crypto:" + crypto + "\r\n";
   s += "a=sendrecv\r\n";
   s += "a=ptime:20\r\n";
@@ -35,6 +43,28 @@ std::string connection_ip(std::string_view v) {
   if (slash != std::string_view::npos) v = v.substr(0, slash);
   while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
   return std::string(v);
+}
+
+// Calls fn(line) for each line (without CR LF) inside the first m=audio section, until fn returns
+// true. Returns whether the SDP has an m=audio line.
+template <typename Fn>
+bool visit_first_audio(const std::string& sdp, Fn&& fn) {
+  bool in_audio = false, seen_audio = false;
+  std::string_view rest(sdp);
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.substr(0, 2) == "m=") {
+      if (seen_audio) break;
+      in_audio = line.substr(2, 6) == "audio ";
+      seen_audio = in_audio;
+      continue;
+    }
+    if (in_audio && fn(line)) break;
+  }
+  return seen_audio;
 }
 
 }  // namespace
@@ -92,41 +122,59 @@ std::optional<SdpEndpoint> parse_audio_endpoint(const std::string& sdp, std::str
 
 std::optional<SdpCrypto> find_audio_crypto(const std::string& sdp, const std::string& suite,
                                            std::string& error) {
-  bool in_audio = false, seen_audio = false;
-  std::string_view rest(sdp);
-  while (!rest.empty()) {
-    const auto nl = rest.find('\n');
-    std::string_view line = rest.substr(0, nl);
-    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.substr(0, 2) == "m=") {
-      if (seen_audio) break;
-      in_audio = line.substr(2, 6) == "audio ";
-      seen_audio = in_audio;
-      continue;
-    }
+  std::optional<SdpCrypto> found;
+  const bool seen_audio = visit_first_audio(sdp, [&](std::string_view line) {
     constexpr std::string_view kCrypto = "a=crypto:";
-    if (!in_audio || line.substr(0, kCrypto.size()) != kCrypto) continue;
+    if (line.substr(0, kCrypto.size()) != kCrypto) return false;
     // a=crypto:<tag> <suite> inline:<key>[|lifetime][|mki:len] [session params]
     std::string_view v = line.substr(kCrypto.size());
     const auto sp1 = v.find(' ');
-    if (sp1 == std::string_view::npos) continue;
+    if (sp1 == std::string_view::npos) return false;
     int tag = 0;
     auto [end, ec] = std::from_chars(v.data(), v.data() + sp1, tag);
-    if (ec != std::errc{} || end != v.data() + sp1) continue;
+    if (ec != std::errc{} || end != v.data() + sp1) return false;
     v.remove_prefix(sp1 + 1);
     const auto sp2 = v.find(' ');
-    if (sp2 == std::string_view::npos || v.substr(0, sp2) != suite) continue;
+    if (sp2 == std::string_view::npos || v.substr(0, sp2) != suite) return false;
     v.remove_prefix(sp2 + 1);
     constexpr std::string_view kInline = "inline:";
-    if (v.substr(0, kInline.size()) != kInline) continue;
+    if (v.substr(0, kInline.size()) != kInline) return false;
     v.remove_prefix(kInline.size());
     v = v.substr(0, std::min(v.find('|'), v.find(' ')));
-    return SdpCrypto{tag, std::string(v)};
-  }
-  error =
-      seen_audio ? "no a=crypto line with " + suite + " in the first m=audio" : "no m=audio line";
-  return std::nullopt;
+    found = SdpCrypto{tag, std::string(v)};
+    return true;
+  });
+  if (!found)
+    error =
+        seen_audio ? "no a=crypto line with " + suite + " in the first m=audio" : "no m=audio line";
+  return found;
+}
+
+std::optional<int> find_rtpmap_pt(const std::string& sdp, const std::string& name,
+                                  std::string& error) {
+  std::optional<int> found;
+  const bool seen_audio = visit_first_audio(sdp, [&](std::string_view line) {
+    constexpr std::string_view kRtpmap = "a=rtpmap:";
+    if (line.substr(0, kRtpmap.size()) != kRtpmap) return false;
+    // a=rtpmap:<pt> <name>/<clock>[/<channels>]
+    const std::string_view v = line.substr(kRtpmap.size());
+    const auto sp = v.find(' ');
+    if (sp == std::string_view::npos) return false;
+    int pt = -1;
+    auto [end, ec] = std::from_chars(v.data(), v.data() + sp, pt);
+    if (ec != std::errc{} || end != v.data() + sp || pt < 0 || pt > 127) return false;
+    const std::string_view enc = v.substr(sp + 1, v.find('/', sp + 1) - (sp + 1));
+    if (!std::equal(enc.begin(), enc.end(), name.begin(), name.end(), [](char x, char y) {
+          return std::tolower(static_cast<unsigned char>(x)) ==
+                 std::tolower(static_cast<unsigned char>(y));
+        }))
+      return false;
+    found = pt;
+    return true;
+  });
+  if (!found)
+    error = seen_audio ? "no a=rtpmap for " + name + " in the first m=audio" : "no m=audio line";
+  return found;
 }
 
 }  // namespace rtpload

@@ -15,6 +15,15 @@ namespace rtpload {
 std::string make_pcmu_sdp(const std::string& ip, uint16_t port, uint64_t session_id,
                           const std::string& crypto = {});
 
+// The same with one payload type `pt` of encoding `rtpmap` ("opus/48000/2") instead of PCMU.
+std::string make_audio_sdp(const std::string& ip, uint16_t port, uint64_t session_id, int pt,
+                           const std::string& rtpmap, const std::string& crypto = {});
+
+// The payload type of the first a=rtpmap of the first m=audio whose encoding name is `name`
+// (case-insensitive); error text in `error` if none.
+std::optional<int> find_rtpmap_pt(const std::string& sdp, const std::string& name,
+                                  std::string& error);
+
 struct SdpCrypto {
   int tag = 0;
   std::string key_b64;  // the inline: key (master key + salt), without lifetime/MKI

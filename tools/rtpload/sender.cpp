@@ -12,9 +12,10 @@ namespace rtpload {
 namespace {
 
 constexpr unsigned kBatch = 64;
+constexpr size_t kMaxPacket = 1500;  // --transcode payloads are at most 1000 bytes
 
 struct Batch {
-  uint8_t buf[kBatch][kPacketLen];
+  uint8_t buf[kBatch][kMaxPacket];
   iovec iov[kBatch];
   mmsghdr msg[kBatch];
 };
@@ -29,7 +30,15 @@ void send_stream(Stream& st, uint64_t count, uint8_t epoch, Batch& b, SendResult
     const unsigned n = static_cast<unsigned>(std::min<uint64_t>(count, kBatch));
     const uint64_t now = monotonic_ns();
     for (unsigned i = 0; i < n; ++i) {
-      build_packet(st.wire, st.next_index + i, epoch, now, b.buf[i]);
+      const uint32_t index = st.next_index + i;
+      if (st.media == nullptr) {
+        build_packet(st.wire, index, epoch, now, b.buf[i]);
+        b.iov[i].iov_len = kPacketLen;
+      } else {
+        const auto& frames = st.media->frames;
+        b.iov[i].iov_len = build_media_packet(st.wire, st.pt, st.media->ts_step,
+                                              frames[index % frames.size()], index, b.buf[i]);
+      }
       b.msg[i].msg_hdr.msg_name = &st.dst;
       b.msg[i].msg_hdr.msg_namelen = sizeof st.dst;
     }

@@ -59,6 +59,14 @@ std::string SessionSet::open_sockets(const Options& o) {
   run_id_ = id;
   srtp_suite_ = o.srtp_suite;
   one_way_ = o.one_way;
+  transcode_ = o.transcode;
+  if (!transcode_.empty()) {
+    std::string err;
+    auto b = codec_loop(transcode_, err);
+    if (!b) return err;
+    loop_a_ = pcmu_loop();
+    loop_b_ = std::move(*b);
+  }
 
   const size_t n = static_cast<size_t>(o.sessions);
   for (size_t x = 0; x < 2 * n; ++x) {
@@ -78,6 +86,7 @@ std::string SessionSet::open_sockets(const Options& o) {
   }
 
   streams_.resize(2 * n);
+  rx_pt_ = std::make_unique<std::atomic<uint8_t>[]>(2 * n);
   for (size_t x = 0; x < 2 * n; ++x) {
     Stream& st = streams_[x];
     st.wire.id = static_cast<uint32_t>(x);
@@ -85,6 +94,7 @@ std::string SessionSet::open_sockets(const Options& o) {
     st.wire.seq0 = static_cast<uint16_t>(rng());
     st.wire.ts0 = rng();
     st.send_fd = fds_[x];
+    if (!transcode_.empty()) st.media = x % 2 == 0 ? &loop_a_ : &loop_b_;
   }
   return {};
 }
@@ -113,6 +123,8 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     offer.set("from-tag", from_tag);
     offer.set("replace", List{"origin", "session-connection"});
     offer.set("sdp", make_pcmu_sdp(kLocalIp, ports_[2 * s], 1000 + 2 * s));
+    if (!transcode_.empty())  // the relay offers B the codec too, transcoding from PCMU
+      offer.set("codec", rtpx::ng::Dict{{"transcode", List{transcode_}}});
     if (srtp) {  // side B gets SRTP with SDES keys, no DTLS, only the chosen suite
       offer.set("transport-protocol", "RTP/SAVP");
       offer.set("DTLS", "off");
@@ -126,6 +138,12 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     std::string err;
     auto to_b = parse_audio_endpoint(sdp->as_string(), err);  // where B must send
     if (!to_b) return "offer " + cid + " reply SDP: " + err;
+    int b_pt = 0;  // what B answers with: PCMU, or with --transcode the relay's PT of the codec
+    if (!transcode_.empty()) {
+      auto pt = find_rtpmap_pt(sdp->as_string(), transcode_, err);
+      if (!pt) return "offer " + cid + " reply SDP: " + err;
+      b_pt = *pt;
+    }
     std::string crypto;  // the answer's a=crypto value
     if (srtp) {
       auto c = find_audio_crypto(sdp->as_string(), srtp_suite_, err);
@@ -143,7 +161,10 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     answer.set("from-tag", from_tag);
     answer.set("to-tag", to_tag);
     answer.set("replace", List{"origin", "session-connection"});
-    answer.set("sdp", make_pcmu_sdp(kLocalIp, ports_[2 * s + 1], 1001 + 2 * s, crypto));
+    answer.set("sdp", transcode_.empty()
+                          ? make_pcmu_sdp(kLocalIp, ports_[2 * s + 1], 1001 + 2 * s, crypto)
+                          : make_audio_sdp(kLocalIp, ports_[2 * s + 1], 1001 + 2 * s, b_pt,
+                                           loop_b_.rtpmap));
     r = ng.request(answer);
     if (!r.ok) return "answer " + cid + ": " + r.error;
     sdp = r.dict.find("sdp");
@@ -156,6 +177,9 @@ std::string SessionSet::establish(NgClient& ng, int round, bool quiet) {
     if (!sa_a || !sa_b) return "relay SDP for " + cid + " has a non-IPv4 address";
     streams_[2 * s].dst = *sa_a;      // A -> relay (side A port) -> B
     streams_[2 * s + 1].dst = *sa_b;  // B -> relay (side B port) -> A
+    streams_[2 * s + 1].pt = static_cast<uint8_t>(b_pt);
+    rx_pt_[2 * s].store(0, std::memory_order_release);  // A hears PCMU
+    rx_pt_[2 * s + 1].store(static_cast<uint8_t>(b_pt), std::memory_order_release);
     if (!quiet && (s + 1) % 500 == 0) std::fprintf(stderr, "  %zu sessions set up\n", s + 1);
   }
   if (srtp) {

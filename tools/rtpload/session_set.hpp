@@ -10,10 +10,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "tools/rtpload/media_loop.hpp"
 #include "tools/rtpload/ng_client.hpp"
 #include "tools/rtpload/options.hpp"
 #include "tools/rtpload/rtp_wire.hpp"
@@ -25,6 +27,10 @@ struct Stream {
   int send_fd = -1;
   sockaddr_in dst{};        // the relay's port for the sending side
   uint32_t next_index = 0;  // sender thread only
+  // --transcode: the payloads this stream sends and its payload type; null: rtpload's own
+  // self-checking packets (build_packet).
+  const MediaLoop* media = nullptr;
+  uint8_t pt = 0;
 };
 
 class SessionSet {
@@ -59,6 +65,11 @@ class SessionSet {
     std::lock_guard lock(keys_mu_);
     return rx_keys_;
   }
+  // --transcode: the codec (empty: none), and the payload type the relay must send to socket x
+  // (PCMU 0 to side A, the relay's offered payload type of the codec to side B). Set by
+  // establish(), read by the receiver thread.
+  const std::string& transcode() const { return transcode_; }
+  uint8_t expected_pt(size_t sock) const { return rx_pt_[sock].load(std::memory_order_acquire); }
   const std::vector<int>& fds() const { return fds_; }
   std::vector<Stream>& streams() { return streams_; }
   const std::vector<Stream>& streams() const { return streams_; }
@@ -77,6 +88,9 @@ class SessionSet {
   mutable std::mutex keys_mu_;
   std::vector<std::string> rx_keys_;  // guarded by keys_mu_
   std::atomic<uint64_t> key_gen_{0};
+  std::string transcode_;
+  MediaLoop loop_a_, loop_b_;                      // --transcode: A's PCMU, B's codec
+  std::unique_ptr<std::atomic<uint8_t>[]> rx_pt_;  // per socket, see expected_pt()
 };
 
 }  // namespace rtpload

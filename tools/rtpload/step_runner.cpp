@@ -52,8 +52,21 @@ std::optional<StepResult> StepRunner::run(double pps_per_stream) {
     std::fprintf(stderr,
                  "step %d: %g pps per stream (%.0f pps total), warm-up %.1f s, measure %.1f s\n",
                  epoch, pps_per_stream, r.target_pps, o_.warmup_s, o_.duration_s);
+  // --transcode: the receiver counts what arrives in this step's epoch from the first packet, so
+  // the warm-up's packets are part of the step's sent count too.
+  const bool media = !set_.transcode().empty();
+  std::vector<uint32_t> index0;  // --transcode: per stream, the first index of the step
+  std::vector<uint64_t> received0;
+  if (media) {
+    rx_.set_media_epoch(epoch);
+    for (size_t j = 0; j < streams.size(); ++j) {
+      index0.push_back(streams[j].next_index);
+      received0.push_back(rx_.media_received(j));
+    }
+  }
+  SendResult warm;
   if (o_.warmup_s > 0)
-    send_phase(streams, pps_per_stream, o_.warmup_s, 0, o_.tick_us, stop_, stride);
+    warm = send_phase(streams, pps_per_stream, o_.warmup_s, 0, o_.tick_us, stop_, stride);
 
   const std::vector<uint64_t> harness_socks = socket_inodes_of_fds(set_.fds());
   const std::vector<uint64_t> relay_socks =
@@ -80,9 +93,9 @@ std::optional<StepResult> StepRunner::run(double pps_per_stream) {
   }
 
   const EpochStats& st = rx_.epoch(epoch);
-  r.sent = s.sent;
-  r.send_errors = s.send_errors;
-  r.skipped = s.skipped;
+  r.sent = s.sent + (media ? warm.sent : 0);
+  r.send_errors = s.send_errors + (media ? warm.send_errors : 0);
+  r.skipped = s.skipped + (media ? warm.skipped : 0);
   r.received = st.received.get();
   r.out_of_order = st.out_of_order.get();
   r.duplicates = st.duplicates.get();
@@ -90,14 +103,23 @@ std::optional<StepResult> StepRunner::run(double pps_per_stream) {
   r.misrouted = st.misrouted.get();
   // A step cut short by a signal still reports its rates over the time it really ran.
   const double dur = stop_.load() ? s.elapsed_s : o_.duration_s;
-  r.offered_pps = dur > 0 ? static_cast<double>(r.sent) / dur : 0;
+  r.offered_pps = dur > 0 ? static_cast<double>(s.sent) / dur : 0;
   // Relayed rate and CPU per packet over the same window: whatever arrived while the measured
   // phase was sent. Under overload that includes a backlog from the warm-up and leaves one for
   // the drain; below saturation it equals the step's own packets.
   r.relayed_pps = s.elapsed_s > 0 ? static_cast<double>(rx_window) / s.elapsed_s : 0;
-  r.loss_pct = r.sent > 0 && r.received < r.sent
-                   ? 100.0 * static_cast<double>(r.sent - r.received) / static_cast<double>(r.sent)
-                   : 0;
+  uint64_t lost = r.sent > r.received ? r.sent - r.received : 0;
+  if (media) {  // per stream: the packets it sent (or tried to) minus those that arrived
+    lost = 0;
+    for (size_t j = 0; j < streams.size(); j += stride) {
+      const uint64_t tried = streams[j].next_index - index0[j];
+      const uint64_t got = rx_.media_received(j) - received0[j];
+      if (tried <= got) continue;
+      ++r.held;
+      lost += tried - got - 1;
+    }
+  }
+  r.loss_pct = r.sent > 0 ? 100.0 * static_cast<double>(lost) / static_cast<double>(r.sent) : 0;
   r.lat_p50_us = static_cast<double>(st.latency.quantile_ns(0.50)) / 1000.0;
   r.lat_p99_us = static_cast<double>(st.latency.quantile_ns(0.99)) / 1000.0;
   r.lat_max_us = static_cast<double>(st.latency.max_ns()) / 1000.0;

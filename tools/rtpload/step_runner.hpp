@@ -22,7 +22,7 @@ struct StepResult {
   double pps_per_stream = 0;  // target
   double target_pps = 0;      // all streams
   double duration_s = 0;
-  uint64_t sent = 0;
+  uint64_t sent = 0;  // in the measured phase (with --transcode, in the warm-up too)
   uint64_t send_errors = 0;
   uint64_t skipped = 0;   // the sender lagged
   uint64_t received = 0;  // of this step's packets, whenever they arrived (loss is from these)
@@ -30,9 +30,14 @@ struct StepResult {
   uint64_t duplicates = 0;
   uint64_t corrupted = 0;
   uint64_t misrouted = 0;
-  double offered_pps = 0;  // sent / duration
+  double offered_pps = 0;  // sent in the measured phase / duration
   double relayed_pps = 0;  // packets that arrived during the measured phase / its duration
-  double loss_pct = 0;     // (sent - received) / sent
+  // (sent - received) / sent. With --transcode, what each stream misses beyond one packet: a
+  // transcoding relay may hold one frame per stream in its encoder when the sender stops (rtpengine
+  // sends its first packet after the second one it received, and never the last); those are
+  // `held`, not lost.
+  double loss_pct = 0;
+  uint64_t held = 0;  // --transcode: streams that missed exactly their one allowed packet or more
   double lat_p50_us = 0, lat_p99_us = 0, lat_max_us = 0;
   std::optional<double> relay_cpu_s;  // during the measured send phase
   // Relay CPU / packets that arrived in the same window (= CPU seconds per million packets).
