@@ -1,5 +1,6 @@
-# Sourced by bench/load/compare.sh and bench/load/srtp_compare.sh (together with relay.sh, for
-# stop_relay): the relays they compare, their command lines, and starting one.
+# shellcheck shell=bash
+# Sourced by bench/load/compare.sh, srtp_compare.sh and transcode_compare.sh (together with
+# relay.sh, for stop_relay): the relays they compare, their command lines, and starting one.
 #
 # Globals the functions use (set by the script):
 #   RTPXD, RTPENGINE   the relay binaries; RTPLOAD  tools/rtpload (for the ng ping)
@@ -10,7 +11,10 @@
 #   die                function: print a message and exit
 #
 # Relay names: rtpxd-BACKEND (BACKEND epoll or io_uring), optionally with +cUS for wake-up
-# coalescing (engine.coalesce_us, e.g. rtpxd-io_uring+c500), and rtpengine.
+# coalescing (engine.coalesce_us, e.g. rtpxd-io_uring+c500) and +oN for the opus encoder
+# complexity (media.opus_complexity, e.g. rtpxd-epoll+o10), and rtpengine.
+#
+# RELAY_PREFIX (optional, e.g. "taskset -c 1") goes before the relay's command line.
 #
 #   relay_cmd NAME         the exact command line of relay NAME, also written into the reports
 #   relay_available NAME   whether its binary is there
@@ -19,12 +23,23 @@
 relay_cmd() {
   case $1 in
     rtpxd-epoll* | rtpxd-io_uring*)
-      # rtpxd-BACKEND, optionally with +cUS: wake-up coalescing (engine.coalesce_us).
-      local spec=${1#rtpxd-} coalesce=0
-      if [[ $spec == *+c* ]]; then coalesce=${spec#*+c}; spec=${spec%%+c*}; fi
-      echo "$RTPXD --foreground --backend $spec --interface $IP --ng-listen $IP:$NG_PORT" \
+      # rtpxd-BACKEND, optionally with +cUS: wake-up coalescing (engine.coalesce_us), and +oN:
+      # opus encoder complexity when transcoding (media.opus_complexity).
+      local spec=${1#rtpxd-} coalesce=0 extra="" opt
+      local backend=${spec%%+*}
+      local opts=()
+      IFS=+ read -ra opts <<<"${spec#"$backend"}"
+      for opt in "${opts[@]}"; do
+        case $opt in
+          "") ;;
+          c[0-9]*) coalesce=${opt#c} ;;
+          o[0-9]*) extra+=" --opus-complexity ${opt#o}" ;;
+          *) die "unknown option +$opt in relay name $1" ;;
+        esac
+      done
+      echo "$RTPXD --foreground --backend $backend --interface $IP --ng-listen $IP:$NG_PORT" \
         "--control $WORK/rtpxd.sock --port-min $PORT_MIN --port-max $PORT_MAX --threads $THREADS" \
-        "--coalesce-us $coalesce --log-level warn" ;;
+        "--coalesce-us $coalesce$extra --log-level warn" ;;
     rtpengine)
       echo "$RTPENGINE --config-file=none --table=-1 --interface=$IP --listen-ng=$IP:$NG_PORT" \
         "--port-min=$PORT_MIN --port-max=$PORT_MAX --foreground --log-stderr --delete-delay=0" \
@@ -48,7 +63,7 @@ start_relay() {
   fi
   rm -f "$WORK/rtpxd.sock"
   # shellcheck disable=SC2086  # the command is split on purpose
-  $cmd >"$WORK/$name.log" 2>&1 &
+  ${RELAY_PREFIX:-} $cmd >"$WORK/$name.log" 2>&1 &
   RELAY_PID=$!
   for _ in $(seq 100); do
     if ! kill -0 "$RELAY_PID" 2>/dev/null; then
