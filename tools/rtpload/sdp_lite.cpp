@@ -67,6 +67,23 @@ bool visit_first_audio(const std::string& sdp, Fn&& fn) {
   return seen_audio;
 }
 
+// "a=<name>:<number> <rest>" -> number and rest, for `prefix` "a=<name>:"; nullopt when the line
+// is another attribute or the number is not a whole decimal field.
+struct NumberedAttr {
+  int number;
+  std::string_view rest;
+};
+std::optional<NumberedAttr> numbered_attr(std::string_view line, std::string_view prefix) {
+  if (line.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const std::string_view v = line.substr(prefix.size());
+  const auto sp = v.find(' ');
+  if (sp == std::string_view::npos) return std::nullopt;
+  int n = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + sp, n);
+  if (ec != std::errc{} || end != v.data() + sp) return std::nullopt;
+  return NumberedAttr{n, v.substr(sp + 1)};
+}
+
 }  // namespace
 
 std::optional<SdpEndpoint> parse_audio_endpoint(const std::string& sdp, std::string& error) {
@@ -124,16 +141,10 @@ std::optional<SdpCrypto> find_audio_crypto(const std::string& sdp, const std::st
                                            std::string& error) {
   std::optional<SdpCrypto> found;
   const bool seen_audio = visit_first_audio(sdp, [&](std::string_view line) {
-    constexpr std::string_view kCrypto = "a=crypto:";
-    if (line.substr(0, kCrypto.size()) != kCrypto) return false;
     // a=crypto:<tag> <suite> inline:<key>[|lifetime][|mki:len] [session params]
-    std::string_view v = line.substr(kCrypto.size());
-    const auto sp1 = v.find(' ');
-    if (sp1 == std::string_view::npos) return false;
-    int tag = 0;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + sp1, tag);
-    if (ec != std::errc{} || end != v.data() + sp1) return false;
-    v.remove_prefix(sp1 + 1);
+    const auto attr = numbered_attr(line, "a=crypto:");
+    if (!attr) return false;
+    std::string_view v = attr->rest;
     const auto sp2 = v.find(' ');
     if (sp2 == std::string_view::npos || v.substr(0, sp2) != suite) return false;
     v.remove_prefix(sp2 + 1);
@@ -141,7 +152,7 @@ std::optional<SdpCrypto> find_audio_crypto(const std::string& sdp, const std::st
     if (v.substr(0, kInline.size()) != kInline) return false;
     v.remove_prefix(kInline.size());
     v = v.substr(0, std::min(v.find('|'), v.find(' ')));
-    found = SdpCrypto{tag, std::string(v)};
+    found = SdpCrypto{attr->number, std::string(v)};
     return true;
   });
   if (!found)
@@ -154,22 +165,16 @@ std::optional<int> find_rtpmap_pt(const std::string& sdp, const std::string& nam
                                   std::string& error) {
   std::optional<int> found;
   const bool seen_audio = visit_first_audio(sdp, [&](std::string_view line) {
-    constexpr std::string_view kRtpmap = "a=rtpmap:";
-    if (line.substr(0, kRtpmap.size()) != kRtpmap) return false;
     // a=rtpmap:<pt> <name>/<clock>[/<channels>]
-    const std::string_view v = line.substr(kRtpmap.size());
-    const auto sp = v.find(' ');
-    if (sp == std::string_view::npos) return false;
-    int pt = -1;
-    auto [end, ec] = std::from_chars(v.data(), v.data() + sp, pt);
-    if (ec != std::errc{} || end != v.data() + sp || pt < 0 || pt > 127) return false;
-    const std::string_view enc = v.substr(sp + 1, v.find('/', sp + 1) - (sp + 1));
+    const auto attr = numbered_attr(line, "a=rtpmap:");
+    if (!attr || attr->number < 0 || attr->number > 127) return false;
+    const std::string_view enc = attr->rest.substr(0, attr->rest.find('/'));
     if (!std::equal(enc.begin(), enc.end(), name.begin(), name.end(), [](char x, char y) {
           return std::tolower(static_cast<unsigned char>(x)) ==
                  std::tolower(static_cast<unsigned char>(y));
         }))
       return false;
-    found = pt;
+    found = attr->number;
     return true;
   });
   if (!found)
