@@ -34,10 +34,28 @@ size_t write_sender_report(const SenderInfo& s, const ReceptionStats* block,
     put32(b + 4, (uint32_t{block->fraction_lost} << 24) | (block->cumulative_lost & 0xffffff));
     put32(b + 8, block->extended_max_seq);
     put32(b + 12, block->jitter);
-    put32(b + 16, 0);  // LSR: rtpx does not track the party's sender reports
-    put32(b + 20, 0);  // DLSR
+    put32(b + 16, block->lsr);
+    put32(b + 20, block->dlsr);
   }
   return len;
+}
+
+std::optional<uint64_t> find_sender_report_ntp(std::span<const uint8_t> rtcp) noexcept {
+  // RFC 3550 section 6.1: packets follow each other, each with V=2 and a length in 32-bit words
+  // minus one; an SR carries the NTP timestamp right after the sender's SSRC.
+  while (rtcp.size() >= 4) {
+    const uint8_t* p = rtcp.data();
+    if ((p[0] >> 6) != 2) return std::nullopt;
+    const size_t len = (size_t{p[2]} << 8 | p[3]) * 4 + 4;
+    if (len > rtcp.size()) return std::nullopt;
+    if (p[1] == 200 && len >= 28) {
+      uint64_t ntp = 0;
+      for (int i = 8; i < 16; ++i) ntp = ntp << 8 | p[i];
+      return ntp;
+    }
+    rtcp = rtcp.subspan(len);
+  }
+  return std::nullopt;
 }
 
 uint64_t ntp_from_unix_ns(int64_t unix_ns) noexcept {

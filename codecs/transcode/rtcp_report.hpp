@@ -4,6 +4,7 @@
 // other party sent, which never reaches them.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 
 namespace rtpx::codecs {
@@ -15,6 +16,8 @@ struct ReceptionStats {
   uint32_t cumulative_lost = 0;   // expected - received, clamped to 24 bits
   uint8_t fraction_lost = 0;      // since the previous report, in 1/256
   uint32_t jitter = 0;            // interarrival jitter in RTP clock units
+  uint32_t lsr = 0;   // middle 32 bits of the NTP time of the party's last SR, 0: none yet
+  uint32_t dlsr = 0;  // delay since that SR arrived, in 1/65536 s
 };
 
 struct SenderInfo {
@@ -31,6 +34,10 @@ inline constexpr size_t kSenderReportSize = 28 + 24;  // with one report block
 // when `out` is too small.
 size_t write_sender_report(const SenderInfo& s, const ReceptionStats* block,
                            std::span<uint8_t> out) noexcept;
+
+// The NTP timestamp of the first sender report in a compound RTCP packet (as it arrives from a
+// party, decrypted), or nullopt when it holds none or is malformed.
+std::optional<uint64_t> find_sender_report_ntp(std::span<const uint8_t> rtcp) noexcept;
 
 // The NTP timestamp for a CLOCK_REALTIME time in nanoseconds.
 uint64_t ntp_from_unix_ns(int64_t unix_ns) noexcept;

@@ -74,6 +74,8 @@ struct Transcoder::Impl final : DtmfOutput {
   uint32_t rx_received = 0;
   uint32_t rx_expected_prior = 0, rx_received_prior = 0;
   uint32_t rx_ssrc = 0;
+  uint32_t rx_lsr = 0;  // middle 32 bits of the party's last SR's NTP time, 0: none
+  int64_t rx_lsr_at_ns = 0;
 
   void received(uint16_t seq, uint32_t ssrc) noexcept {
     if (!rx_started || ssrc != rx_ssrc) {
@@ -395,7 +397,12 @@ bool Transcoder::receiving() const noexcept {
   return impl_->rx_started;
 }
 
-ReceptionStats Transcoder::reception() noexcept {
+void Transcoder::on_sender_report(uint64_t ntp, int64_t now_ns) noexcept {
+  impl_->rx_lsr = static_cast<uint32_t>(ntp >> 16);
+  impl_->rx_lsr_at_ns = now_ns;
+}
+
+ReceptionStats Transcoder::reception(int64_t now_ns) noexcept {
   Impl& s = *impl_;
   ReceptionStats r;
   if (!s.rx_started) return r;
@@ -413,6 +420,11 @@ ReceptionStats Transcoder::reception() noexcept {
     r.fraction_lost =
         static_cast<uint8_t>(std::min<int64_t>((lost_interval << 8) / expected_interval, 255));
   r.jitter = s.jitter.stats().jitter_ms * (s.in_clock / 1000);
+  if (s.rx_lsr != 0 && now_ns >= s.rx_lsr_at_ns) {
+    r.lsr = s.rx_lsr;
+    r.dlsr = static_cast<uint32_t>(
+        std::min<int64_t>((now_ns - s.rx_lsr_at_ns) / 1000 * 65536 / 1'000'000, UINT32_MAX));
+  }
   return r;
 }
 

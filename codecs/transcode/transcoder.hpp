@@ -96,10 +96,12 @@ class Transcoder {
   int64_t next_due_ns() const noexcept;
 
   // RTCP for the legs: what rtpx's output stream is (an SR's sender info, at CLOCK_REALTIME
-  // `unix_ns`), and how the sending party's stream arrives (a report block for it; the fraction
-  // lost counts since the previous call). Shard thread.
+  // `unix_ns`), and how the sending party's stream arrives (a report block for it at now_ns; the
+  // fraction lost counts since the previous call, LSR/DLSR refer to the party's last SR, which
+  // on_sender_report() notes when it arrives). Shard thread.
   SenderInfo sender_info(int64_t unix_ns) const noexcept;
-  ReceptionStats reception() noexcept;
+  ReceptionStats reception(int64_t now_ns) noexcept;
+  void on_sender_report(uint64_t ntp, int64_t now_ns) noexcept;
   bool receiving() const noexcept;  // a packet from the party has arrived
 
   const TranscoderStats& stats() const noexcept;

@@ -202,7 +202,12 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
     return DropReason::no_destination;
   }
   if (e.cfg.transcode != nullptr) {
-    if (c.kind == rtp::Kind::rtp && transcode != nullptr) transcode->on_media(e, out, *p);
+    if (transcode != nullptr) {
+      if (c.kind == rtp::Kind::rtp)
+        transcode->on_media(e, out, *p);
+      else
+        transcode->on_rtcp(e, *p);
+    }
     return DropReason::absorbed;
   }
   if (f.cfg.crypto != nullptr) {

@@ -32,6 +32,8 @@ class DtlsSink {
 class TranscodeSink {
  public:
   virtual void on_media(Endpoint& e, io::SocketId out, const io::Packet& p) noexcept = 0;
+  // The party's own RTCP (decrypted), absorbed: its sender reports feed rtpx's report blocks.
+  virtual void on_rtcp(Endpoint& e, const io::Packet& p) noexcept = 0;
 
  protected:
   ~TranscodeSink() = default;

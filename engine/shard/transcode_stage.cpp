@@ -40,6 +40,11 @@ void TranscodeStage::on_media(Endpoint& e, io::SocketId out, const io::Packet& p
   drain(*e.cfg.transcode, out, now);
 }
 
+void TranscodeStage::on_rtcp(Endpoint& e, const io::Packet& p) noexcept {
+  if (auto ntp = codecs::find_sender_report_ntp({p.data, p.len}))
+    e.cfg.transcode->on_sender_report(*ntp, clock_ns());
+}
+
 void TranscodeStage::drain(codecs::Transcoder& t, io::SocketId out, int64_t now) noexcept {
   uint8_t buf[kOutCap];
   for (uint32_t len; (len = static_cast<uint32_t>(t.pull(now, {buf, sizeof buf}))) != 0;)
@@ -89,7 +94,7 @@ void TranscodeStage::send_report(const Endpoint& e, codecs::Transcoder& t) noexc
   if (e.cfg.forward_to < table_.size) {
     codecs::Transcoder* reverse = table_.slots[e.cfg.forward_to].cfg.transcode;
     if (reverse != nullptr && reverse->receiving()) {
-      block = reverse->reception();
+      block = reverse->reception(clock_ns());
       have_block = true;
     }
   }

@@ -1,7 +1,8 @@
 #pragma once
 // A shard's transcoding stage: the transcoders of the streams whose endpoints the shard holds.
-// Media arrives through relay_one (on_media), playout and packetisation run on a fixed tick
-// (jitter buffer release, loss concealment), and what a transcoder produces leaves from the
+// Media arrives through relay_one (on_media; the party's RTCP through on_rtcp, absorbed, its sender
+// reports noted for the LSR/DLSR of rtpx's own reports), playout and packetisation run on a fixed
+// tick (jitter buffer release, loss concealment), and what a transcoder produces leaves from the
 // endpoint facing the other party: SRTP-protected when that party uses SRTP, sent to its latched
 // (else signaled) address. Shard thread only; allocation-free after construction (the watch list
 // is reserved).
@@ -36,6 +37,7 @@ class TranscodeStage final : public TranscodeSink {
   // An endpoint was (re)configured: watch its transcoder.
   void configured(io::SocketId id, const Endpoint& e) noexcept;
   void on_media(Endpoint& e, io::SocketId out, const io::Packet& p) noexcept override;
+  void on_rtcp(Endpoint& e, const io::Packet& p) noexcept override;
   // Runs every watched transcoder when the tick is due; forgets those no longer configured.
   void run_timers(int64_t now_ns) noexcept;
   // The next tick, INT64_MAX with nothing to watch.

@@ -15,6 +15,7 @@
 
 #include "codecs/dtmf/rfc4733.hpp"
 #include "codecs/g711/g711.hpp"
+#include "codecs/transcode/rtcp_report.hpp"
 #include "codecs/transcode/rtp_frame.hpp"
 #include "tests/integration/daemon_fixture.hpp"
 #include "tests/integration/rtpengine_process.hpp"
@@ -160,6 +161,12 @@ TEST_F(TranscodeRelay, PcmuAndOpusBothWaysWithRtcpPerLeg) {
   OpusEncoder* enc = opus_encoder_create(8000, 1, OPUS_APPLICATION_VOIP, &e);
   ASSERT_EQ(e, OPUS_OK);
   opus_encoder_ctl(enc, OPUS_SET_BITRATE(32000));
+  // B's own sender report, 1 s in, to rtpxd's RTCP port facing B: rtpxd's report block about B's
+  // stream must echo it (LSR) with the time it held it (DLSR).
+  const uint64_t b_ntp = 0xe1234567'89abcdefull;
+  net::SockAddr to_b_rtcp = to_b_;
+  to_b_rtcp.set_port(static_cast<uint16_t>(to_b_.port() + 1));
+  Clock::time_point b_sr_sent;
   run(
       kFrames,
       [&](uint32_t i) {
@@ -168,6 +175,12 @@ TEST_F(TranscodeRelay, PcmuAndOpusBothWaysWithRtcpPerLeg) {
         return Packets{packet(0, static_cast<uint16_t>(i), i * kFrame, pay, 0xa)};
       },
       [&](uint32_t i) {
+        if (i == 50) {
+          uint8_t sr[28];
+          codecs::write_sender_report({0xb, b_ntp, i * 960, i, 0}, nullptr, sr);
+          bob_rtcp.send_to(to_b_rtcp, std::vector<uint8_t>(sr, sr + sizeof sr));
+          b_sr_sent = Clock::now();
+        }
         uint8_t pay[400];
         const int n = opus_encode(enc, b_sig.data() + i * kFrame, kFrame, pay, sizeof pay);
         return Packets{packet(96, static_cast<uint16_t>(i), i * 960,
@@ -200,8 +213,16 @@ TEST_F(TranscodeRelay, PcmuAndOpusBothWaysWithRtcpPerLeg) {
     const uint32_t ssrc = (uint32_t{p[4]} << 24) | (uint32_t{p[5]} << 16) | (p[6] << 8) | p[7];
     EXPECT_EQ(ssrc, at_b_.front().h.ssrc);
     EXPECT_EQ(p[0] & 0x1f, 1) << "one report block";
-    const uint32_t about = (uint32_t{p[28]} << 24) | (uint32_t{p[29]} << 16) | (p[30] << 8) | p[31];
-    EXPECT_EQ(about, 0xbu);
+    auto get32 = [&p](size_t at) {
+      return (uint32_t{p[at]} << 24) | (uint32_t{p[at + 1]} << 16) | (p[at + 2] << 8) | p[at + 3];
+    };
+    EXPECT_EQ(get32(28), 0xbu);
+    EXPECT_EQ(get32(44), static_cast<uint32_t>(b_ntp >> 16)) << "LSR";
+    // DLSR: how long rtpxd held B's SR when it wrote this one, at most the time since B sent it.
+    const double dlsr_s = get32(48) / 65536.0;
+    const double since_s = std::chrono::duration<double>(Clock::now() - b_sr_sent).count();
+    EXPECT_GT(dlsr_s, 0.5);
+    EXPECT_LE(dlsr_s, since_s);
   }
   EXPECT_TRUE(sr) << "no sender report from rtpxd within 6 s";
   const auto stats = d_.control().request("stats");

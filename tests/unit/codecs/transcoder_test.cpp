@@ -423,12 +423,14 @@ TEST(TranscoderRtcp, SenderInfoAndReceptionDescribeEachLeg) {
   const auto out = run_pcmu(*t, sig, 50, {7, 8, 9, 20});  // 4 of 50 lost on the way in
   EXPECT_TRUE(t->receiving());
 
-  const ReceptionStats r = t->reception();
+  const ReceptionStats r = t->reception(0);
   EXPECT_EQ(r.ssrc, 0xabcdef01u);
   EXPECT_EQ(r.extended_max_seq, 1049u);  // sequence numbers 1000..1049
   EXPECT_EQ(r.cumulative_lost, 4u);
   EXPECT_EQ(r.fraction_lost, 4 * 256 / 50);
-  EXPECT_EQ(t->reception().fraction_lost, 0) << "nothing new lost since the last report";
+  EXPECT_EQ(r.lsr, 0u) << "no SR from the party yet";
+  EXPECT_EQ(r.dlsr, 0u);
+  EXPECT_EQ(t->reception(0).fraction_lost, 0) << "nothing new lost since the last report";
 
   const int64_t unix_ns = int64_t{1'700'000'000} * 1'000'000'000 + 500'000'000;
   const SenderInfo s = t->sender_info(unix_ns);
@@ -450,8 +452,41 @@ TEST(TranscoderRtcp, SenderInfoAndReceptionDescribeEachLeg) {
   EXPECT_EQ(buf[32], r.fraction_lost);
   EXPECT_EQ(get32(buf + 32) & 0xffffff, 4u);
   EXPECT_EQ(get32(buf + 36), 1049u);
+  EXPECT_EQ(get32(buf + 44), 0u) << "LSR";
+  EXPECT_EQ(get32(buf + 48), 0u) << "DLSR";
   uint8_t small[20];
   EXPECT_EQ(write_sender_report(s, &r, small), 0u);
+}
+
+// RFC 3550 section 6.4.1: the report block's LSR is the middle 32 bits of the NTP time of the
+// party's last SR, DLSR the time since it arrived in 1/65536 s; the SR is found in a compound
+// packet (here after an RR), whatever comes after it.
+TEST(TranscoderRtcp, ReportBlockEchoesTheLastSenderReport) {
+  std::string err;
+  auto t = Transcoder::create(config("PCMU", 8000, 0, "PCMU", 8000, 0, 20), &err);
+  ASSERT_NE(t, nullptr) << err;
+  run_pcmu(*t, tone(160 * 5, 440, 8000), 5, {});
+
+  const uint64_t ntp = 0x0123456789abcdefull;
+  uint8_t compound[8 + 28 + 8] = {0x80, 201, 0, 1, 1, 2, 3, 4};  // RR without blocks
+  SenderInfo party{0xabcdef01u, ntp, 1000, 5, 800};
+  ASSERT_EQ(write_sender_report(party, nullptr, {compound + 8, 28}), 28u);
+  const uint8_t sdes[8] = {0x81, 202, 0, 1, 0xab, 0xcd, 0xef, 0x01};
+  std::copy(std::begin(sdes), std::end(sdes), compound + 36);
+  const auto found = find_sender_report_ntp(compound);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, ntp);
+
+  const int64_t at = 7'000'000'000;
+  t->on_sender_report(*found, at);
+  const ReceptionStats r = t->reception(at + 1'500'000'000);  // 1.5 s later
+  EXPECT_EQ(r.lsr, 0x456789abu);
+  EXPECT_EQ(r.dlsr, 98304u);  // 1.5 * 65536
+
+  EXPECT_FALSE(find_sender_report_ntp({compound, 8})) << "an RR alone";
+  EXPECT_FALSE(find_sender_report_ntp({compound + 8, 20})) << "truncated SR";
+  uint8_t bad[28] = {0x40, 200, 0, 6};  // version 1
+  EXPECT_FALSE(find_sender_report_ntp(bad));
 }
 
 }  // namespace
