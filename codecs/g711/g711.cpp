@@ -68,4 +68,12 @@ void decode_ulaw(std::span<const uint8_t> in, std::span<int16_t> out) noexcept {
   for (size_t i = 0; i < in.size() && i < out.size(); ++i) out[i] = ulaw_to_linear(in[i]);
 }
 
+void encode_alaw(std::span<const int16_t> in, std::span<uint8_t> out) noexcept {
+  for (size_t i = 0; i < in.size() && i < out.size(); ++i) out[i] = linear_to_alaw(in[i]);
+}
+
+void decode_alaw(std::span<const uint8_t> in, std::span<int16_t> out) noexcept {
+  for (size_t i = 0; i < in.size() && i < out.size(); ++i) out[i] = alaw_to_linear(in[i]);
+}
+
 }  // namespace rtpx::codecs

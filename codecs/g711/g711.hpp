@@ -14,5 +14,7 @@ int16_t alaw_to_linear(uint8_t alaw) noexcept;
 // Whole frames; out.size() must be >= in.size().
 void encode_ulaw(std::span<const int16_t> in, std::span<uint8_t> out) noexcept;
 void decode_ulaw(std::span<const uint8_t> in, std::span<int16_t> out) noexcept;
+void encode_alaw(std::span<const int16_t> in, std::span<uint8_t> out) noexcept;
+void decode_alaw(std::span<const uint8_t> in, std::span<int16_t> out) noexcept;
 
 }  // namespace rtpx::codecs
