@@ -77,11 +77,22 @@ void add_call_stats(Value& reply, const control::CallSnapshot& call) {
       for (const control::StreamSnapshot& s : m.streams) streams.push_back(stream(s));
       List mflags;
       if (m.rtcp_mux) mflags.emplace_back("RTCP-mux");
-      medias.push_back(Dict{{"index", static_cast<int64_t>(m.index)},
-                            {"type", m.type},
-                            {"protocol", m.protocol},
-                            {"streams", std::move(streams)},
-                            {"flags", std::move(mflags)}});
+      Dict md{{"index", static_cast<int64_t>(m.index)},
+              {"type", m.type},
+              {"protocol", m.protocol},
+              {"streams", std::move(streams)},
+              {"flags", std::move(mflags)}};
+      if (m.fax) {
+        const control::FaxSnapshot& f = *m.fax;
+        md.emplace_back("T.38", Dict{{"role", f.role},
+                                     {"phase", f.phase},
+                                     {"pages", static_cast<int64_t>(f.pages)},
+                                     {"bit rate", static_cast<int64_t>(f.bit_rate)},
+                                     {"ECM", static_cast<int64_t>(f.ecm)},
+                                     {"IFP recovered", static_cast<int64_t>(f.ifp_recovered)},
+                                     {"IFP lost", static_cast<int64_t>(f.ifp_lost)}});
+      }
+      medias.push_back(std::move(md));
     }
     tags.emplace_back(leg.tag, Dict{{"tag", leg.tag},
                                     {"created", static_cast<int64_t>(std::floor(leg.created))},

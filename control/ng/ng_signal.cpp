@@ -41,7 +41,7 @@ struct Warnings {
 };
 
 // Keys that name features rtpxd does not have yet: accepted (any type) and reported.
-constexpr std::string_view kUnsupportedKeys[] = {"T.38", "record call", "record-call", "metadata"};
+constexpr std::string_view kUnsupportedKeys[] = {"record call", "record-call", "metadata"};
 
 }  // namespace
 
@@ -187,6 +187,19 @@ Result<NgSignal> parse_ng_signal(const Value& v, bool answer, control::MediaFami
     }
     if (ms <= 0 || ms > 200) return control::bad_field("ptime", "Invalid ptime value");
     r.ptime = static_cast<uint32_t>(ms);
+  }
+
+  auto t38 = ng_string_list(v, "T.38");
+  if (!t38) return t38.error();
+  for (const std::string& x : *t38)
+    if (!control::apply_t38_flag(r.t38, x)) w.unknown.push_back("T.38=" + x);
+  if (const Value* version = lookup(v, "T.38-version")) {
+    int64_t n = -1;
+    if (version->is_int()) n = version->as_int();
+    if (version->is_string() && !version->as_string().empty())
+      n = std::atoll(version->as_string().c_str());
+    if (n < 0 || n > 3) return control::bad_field("T.38 version", "Invalid T.38 version (0..3)");
+    r.t38.version = static_cast<int>(n);
   }
 
   for (std::string_view k : kUnsupportedKeys) {

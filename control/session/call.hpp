@@ -11,6 +11,7 @@
 #include "control/session/codec_side.hpp"
 #include "control/session/signal_request.hpp"
 #include "control/session/srtp_side.hpp"
+#include "control/session/t38_side.hpp"
 #include "engine/io/packet.hpp"
 #include "engine/net/sock_addr.hpp"
 
@@ -56,6 +57,7 @@ struct MediaSide {
   std::string mid;           // this party's a=mid
   SrtpSide srtp;             // SRTP with this party
   CodecSide codec;           // codecs this party offered/answered, what it sends
+  FaxSide fax;               // T.38 gateway role of this party
   int family = AF_UNSPEC;    // AF_INET/AF_INET6 of the sockets facing this party (once allocated)
   StreamSlot rtp;
   StreamSlot rtcp;

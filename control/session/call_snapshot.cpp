@@ -61,7 +61,9 @@ CallSnapshot SessionService::snapshot(const Call& call) const {
   snap.created = call.created;
   snap.last_signal = call.last_signal;
   snap.shard = call.shard;
-  for (const Leg& leg : call.legs) {
+  for (int li = 0; li < 2; ++li) {
+    const Leg& leg = call.legs[li];
+    const Leg& other = call.legs[1 - li];
     if (leg.tag.empty() && leg.media.empty()) continue;
     LegSnapshot ls;
     ls.tag = leg.tag;
@@ -84,6 +86,8 @@ CallSnapshot SessionService::snapshot(const Call& call) const {
         add(snap.rtp_totals, ms.streams[0].stats);
         add(snap.rtcp_totals, ms.streams[1].stats);
       }
+      const size_t i = static_cast<size_t>(index - 1);
+      if (i < other.media.size()) fax_snapshot(side, other.media[i], ms);
       ls.media.push_back(std::move(ms));
     }
     snap.legs.push_back(std::move(ls));

@@ -40,6 +40,17 @@ struct TranscodeSnapshot {
   uint32_t jitter_delay_ms = 0;
 };
 
+// A T.38 gateway between the parties of a media, seen from one party.
+struct FaxSnapshot {
+  std::string role;   // "audio" (G.711 fax) / "t38" (UDPTL)
+  std::string phase;  // pending, rejected, idle, negotiating, sending, done, failed
+  uint32_t pages = 0;
+  uint32_t bit_rate = 0;
+  bool ecm = false;
+  uint64_t rtp_in = 0, rtp_out = 0, udptl_in = 0, udptl_out = 0;
+  uint64_t ifp_recovered = 0, ifp_lost = 0, malformed = 0;
+};
+
 struct StreamSnapshot {
   std::string component;  // "rtp" / "rtcp"
   net::SockAddr local;
@@ -58,6 +69,7 @@ struct MediaSnapshot {
   std::string protocol;
   bool rtcp_mux = false;
   std::vector<StreamSnapshot> streams;
+  std::optional<FaxSnapshot> fax;
 };
 
 struct LegSnapshot {

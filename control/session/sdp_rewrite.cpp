@@ -121,7 +121,8 @@ void rebuild_media(const sdp::Session& session, sdp::Media& m, const LocalMedia&
   }
 
   out.push_back({std::string(sdp::to_string(dir)), std::nullopt});
-  switch (opt.rtcp_attribute) {
+  // Only RTP has RTCP: an image/udptl (T.38) section gets no a=rtcp.
+  switch (is_rtp(m) ? opt.rtcp_attribute : RtcpAttribute::kNone) {
     case RtcpAttribute::kPort:
       out.push_back({"rtcp", std::to_string(local.rtcp_port)});
       break;

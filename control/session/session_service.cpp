@@ -242,7 +242,9 @@ Result<bool> SessionService::negotiate_offer(Call& call, int from, sdp::Session&
     else
       b.protocol = m.proto;
     if (auto r = srtp_take_offer(a.srtp, s, m, req.srtp); !r) return r;
-    if (m.port != 0 && m.proto.find("RTP/") != std::string::npos) {
+    auto fax = fax_offer(a, b, m, req);
+    if (!fax) return fax.error();
+    if (m.port != 0 && !*fax && m.proto.find("RTP/") != std::string::npos) {
       if (auto r = codec_offer(req.codec, req.ptime, s.media[i], a.codec, b.codec); !r) return r;
     }
     if (m.port != 0) srtp_make_offer(b.srtp, b.protocol, req.srtp);
@@ -268,7 +270,9 @@ Result<bool> SessionService::negotiate_answer(Call& call, int offerer, sdp::Sess
     MediaSide& a = call.legs[offerer].media[i];
     MediaSide& b = call.legs[1 - offerer].media[i];
     if (auto r = srtp_take_answer(b.srtp, s, s.media[i]); !r) return r;
-    if (s.media[i].port != 0 && s.media[i].proto.find("RTP/") != std::string::npos) {
+    auto fax = fax_answer(a, b, s.media[i]);
+    if (!fax) return fax.error();
+    if (s.media[i].port != 0 && !*fax && s.media[i].proto.find("RTP/") != std::string::npos) {
       if (auto r = codec_answer(s.media[i], a.codec, b.codec); !r) return r;
     }
     b.rtcp_mux = b.mux_offered && s.media[i].rtcp_mux();
@@ -323,9 +327,19 @@ Result<bool> SessionService::wire(Call& call, size_t i) {
     auto rtcp_crypto = crypto_for(x, x.rtcp, true, &old_rtcp);
     if (!rtcp_crypto) return rtcp_crypto.error();
     std::unique_ptr<codecs::Transcoder> old_transcode;
-    auto transcode = transcoder_for(x, y, &old_transcode);
-    if (!transcode) return transcode.error();
-    cfg.transcode = *transcode;
+    std::unique_ptr<codecs::t38::FaxGateway> old_fax;
+    if (x.fax.role == FaxRole::none && x.fax.gateway) old_fax = std::move(x.fax.gateway);
+    cfg.fax = fax_gateway(x, y);
+    if (x.fax.role != FaxRole::none) {  // a gateway converts this media: no transcoding
+      old_transcode = std::move(x.rtp.transcode);
+      x.rtp.transcode_key.clear();
+    } else {
+      auto transcode = transcoder_for(x, y, &old_transcode);
+      if (!transcode) return transcode.error();
+      cfg.transcode = *transcode;
+    }
+    // UDPTL (T.38 passthrough) and other non-RTP transports are relayed as plain datagrams.
+    cfg.opaque = !x.protocol.empty() && x.protocol.find("RTP/") == std::string::npos;
     cfg.component = engine::Component::rtp;
     cfg.signaled = x.rtp.signaled;
     cfg.forward_to = y.rtp.slot;
@@ -341,7 +355,8 @@ Result<bool> SessionService::wire(Call& call, size_t i) {
     cfg.crypto = *rtcp_crypto;
     const uint64_t rtcp_ticket = post_stream(call, x.rtcp, cfg);
     retire(call.shard, rtcp_ticket, std::move(old_rtcp));
-    retire(call.shard, std::max(rtp_ticket, rtcp_ticket), nullptr, std::move(old_transcode));
+    retire(call.shard, std::max(rtp_ticket, rtcp_ticket), nullptr, std::move(old_transcode),
+           std::move(old_fax));
   }
   return true;
 }
@@ -353,6 +368,8 @@ std::string SessionService::rewritten_for(const Call& call, int to_leg, sdp::Ses
   const Leg& leg = call.legs[to_leg];
   const Leg& from = call.legs[1 - to_leg];
   std::vector<LocalMedia> local(s.media.size());
+  for (size_t i = 0; i < s.media.size() && i < leg.media.size(); ++i)
+    fax_convert(leg.media[i], s.media[i], answer);
   for (size_t i = 0; i < s.media.size() && i < leg.media.size(); ++i) {
     if (s.media[i].port == 0) continue;
     const MediaSide& side = leg.media[i];
@@ -479,7 +496,8 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
           cmd.op = engine::ShardCommand::Op::remove;
           cmd.id = s->slot;
           ticket = engine_.shard(call.shard).queue(cmd);
-          retire(call.shard, ticket, std::move(s->crypto), std::move(s->transcode));
+          retire(call.shard, ticket, std::move(s->crypto), std::move(s->transcode),
+                 s == &side.rtcp ? std::move(side.fax.gateway) : nullptr);
         } else if (s->fd >= 0) {
           ::close(s->fd);
         }

@@ -81,7 +81,15 @@ class SessionService {
   Result<codecs::Transcoder*> transcoder_for(MediaSide& from, const MediaSide& to,
                                              std::unique_ptr<codecs::Transcoder>* old);
   void retire(uint32_t shard, uint64_t ticket, std::unique_ptr<engine::EndpointCrypto> crypto,
-              std::unique_ptr<codecs::Transcoder> transcode = nullptr);
+              std::unique_ptr<codecs::Transcoder> transcode = nullptr,
+              std::unique_ptr<codecs::t38::FaxGateway> fax = nullptr);
+  // T.38 gateway (session_fax.cpp). fax_offer / fax_answer: true when the media is converted
+  // (no codec negotiation for it).
+  Result<bool> fax_offer(MediaSide& a, MediaSide& b, const sdp::Media& m, const SignalRequest& req);
+  Result<bool> fax_answer(MediaSide& a, MediaSide& b, const sdp::Media& m);
+  static void fax_convert(const MediaSide& recipient, sdp::Media& m, bool answer);
+  static codecs::t38::FaxGateway* fax_gateway(const MediaSide& x, const MediaSide& y);
+  void fax_snapshot(const MediaSide& side, const MediaSide& other, MediaSnapshot& out) const;
   std::string rewritten_for(const Call& call, int to_leg, sdp::Session s, const SignalRequest& req,
                             bool answer) const;
   CallSnapshot snapshot(const Call& call) const;
@@ -132,6 +140,7 @@ class SessionService {
     uint64_t ticket;
     std::unique_ptr<engine::EndpointCrypto> crypto;
     std::unique_ptr<codecs::Transcoder> transcode;
+    std::unique_ptr<codecs::t38::FaxGateway> fax;
   };
   mutable std::vector<Retired> retired_;
   std::shared_ptr<const engine::dtls::Certificate> certificate_;  // DTLS-SRTP identity

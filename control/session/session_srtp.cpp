@@ -32,9 +32,10 @@ Result<engine::EndpointCrypto*> SessionService::crypto_for(
 
 void SessionService::retire(uint32_t shard, uint64_t ticket,
                             std::unique_ptr<engine::EndpointCrypto> crypto,
-                            std::unique_ptr<codecs::Transcoder> transcode) {
-  if (crypto || transcode)
-    retired_.push_back({shard, ticket, std::move(crypto), std::move(transcode)});
+                            std::unique_ptr<codecs::Transcoder> transcode,
+                            std::unique_ptr<codecs::t38::FaxGateway> fax) {
+  if (crypto || transcode || fax)
+    retired_.push_back({shard, ticket, std::move(crypto), std::move(transcode), std::move(fax)});
 }
 
 void SessionService::report_dtls_failures() {

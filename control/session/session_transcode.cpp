@@ -2,23 +2,11 @@
 // made when what it depends on changes and freed once the shard moved on; the DTMF digits the
 // transcoders saw, announced as events.
 
-#include <openssl/rand.h>
-
 #include "control/session/codec_negotiation.hpp"
+#include "control/session/random_value.hpp"
 #include "control/session/session_service.hpp"
 
 namespace rtpx::control {
-namespace {
-
-template <typename T>
-T random_value() {
-  T v{};
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1)
-    throw std::runtime_error("the OpenSSL random generator failed");
-  return v;
-}
-
-}  // namespace
 
 // The transcoder for media from the party of `from` to the party of `to` (null when that
 // direction is relayed as it is). The one it replaces goes to `old`.

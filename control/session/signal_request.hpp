@@ -8,6 +8,7 @@
 
 #include "control/session/codec_side.hpp"
 #include "control/session/srtp_side.hpp"
+#include "control/session/t38_side.hpp"
 #include "engine/net/sock_addr.hpp"
 
 namespace rtpx::control {
@@ -62,6 +63,7 @@ struct SignalRequest {
   bool loop_protect = false;                 // mark our SDP, pass marked SDP through unchanged
   RtcpAttribute rtcp_attribute = RtcpAttribute::kPort;
   CodecOptions codec;  // ng `codec` dictionary and codec-* flags
+  T38Options t38;      // ng `T.38` list and `T.38 version` (offers)
   uint32_t ptime = 0;  // ng `ptime`: packet time rtpxd sends the recipient (repacketises); 0: as is
   // ng `address family`: AF_INET or AF_INET6 for the recipient's side, set only when rtpxd has
   // that family. Unset: the sender's family.

@@ -84,6 +84,18 @@ Result<SignalRequest> signal_request(const json& req, bool answer) {
       dst->insert(dst->end(), items->begin(), items->end());
     }
   }
+  auto t38 = get_string_list(req, "t38");
+  if (!t38) return t38.error();
+  for (const std::string& f : *t38)
+    if (!apply_t38_flag(r.t38, f))
+      return bad_field("t38", "unknown t38 option '" + f +
+                                  "' (decode, force, stop, no-ECM, no-V.17, no-V.27ter, no-V.29, "
+                                  "no-V.34, no-IAF, FEC)");
+  if (auto it = req.find("t38_version"); it != req.end() && !it->is_null()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() > 3)
+      return bad_field("t38_version", "t38_version must be 0..3");
+    r.t38.version = it->get<int>();
+  }
   if (auto it = req.find("ptime"); it != req.end() && !it->is_null()) {
     if (!it->is_number_unsigned() || it->get<uint64_t>() == 0 || it->get<uint64_t>() > 200)
       return bad_field("ptime", "ptime must be an integer number of milliseconds, 1..200");

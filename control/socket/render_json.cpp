@@ -36,6 +36,21 @@ json transcode(const TranscodeSnapshot& t) {
           {"jitter_delay_ms", t.jitter_delay_ms}};
 }
 
+json fax(const FaxSnapshot& f) {
+  return {{"role", f.role},
+          {"phase", f.phase},
+          {"pages", f.pages},
+          {"bit_rate", f.bit_rate},
+          {"ecm", f.ecm},
+          {"rtp_in", f.rtp_in},
+          {"rtp_out", f.rtp_out},
+          {"udptl_in", f.udptl_in},
+          {"udptl_out", f.udptl_out},
+          {"ifp_recovered", f.ifp_recovered},
+          {"ifp_lost", f.ifp_lost},
+          {"malformed", f.malformed}};
+}
+
 json srtp(const SrtpSnapshot& s) {
   json j{{"key_exchange", s.key_exchange},
          {"suite", s.suite.empty() ? json(nullptr) : json(s.suite)},
@@ -65,11 +80,13 @@ json to_json(const CallSnapshot& call) {
         if (s.transcode) st["transcode"] = transcode(*s.transcode);
         streams.push_back(std::move(st));
       }
-      media.push_back({{"index", m.index},
-                       {"type", m.type},
-                       {"protocol", m.protocol},
-                       {"rtcp_mux", m.rtcp_mux},
-                       {"streams", std::move(streams)}});
+      json mj{{"index", m.index},
+              {"type", m.type},
+              {"protocol", m.protocol},
+              {"rtcp_mux", m.rtcp_mux},
+              {"streams", std::move(streams)}};
+      if (m.fax) mj["fax"] = fax(*m.fax);
+      media.push_back(std::move(mj));
     }
     legs.push_back({{"tag", leg.tag}, {"created", leg.created}, {"media", std::move(media)}});
   }

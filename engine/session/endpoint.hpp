@@ -16,7 +16,10 @@
 
 namespace rtpx::codecs {
 class Transcoder;
+namespace t38 {
+class FaxGateway;
 }
+}  // namespace rtpx::codecs
 
 namespace rtpx::engine {
 
@@ -34,8 +37,9 @@ enum class DropReason : uint8_t {
   bad_auth,           // failed authentication (ICE connectivity check)
   absorbed,           // a control message that needs no answer (STUN indication or response), a
                       // DTLS handshake datagram (handed to the endpoint's DTLS association), or
-                      // media of a transcoded stream (taken by the transcoding stage, which sends
-                      // packets of its own; RTCP about it ends here)
+                      // media of a transcoded stream or of a fax gateway's leg (taken by the
+                      // transcoding or fax stage, which sends packets of its own; RTCP about it
+                      // ends here)
   srtp_auth,          // SRTP/SRTCP authentication failed (or the MKI is not the key's)
   srtp_replay,        // SRTP/SRTCP index already seen or behind the replay window
   srtp_not_keyed,     // SRTP expected but the DTLS handshake has not produced keys yet
@@ -65,6 +69,12 @@ struct EndpointConfig {
   // goes through this stage, which sends the re-encoded stream from `forward_to`; its RTCP, about
   // a stream that does not leave rtpx, is counted and not forwarded. Null: relayed as it is.
   codecs::Transcoder* transcode = nullptr;
+  // Not RTP (UDPTL, for T.38): datagrams are relayed as they are, latched by address alone.
+  bool opaque = false;
+  // A T.38 gateway between the legs (owned by the control plane, used by the shard): what the
+  // party sends goes into it (RTP on the audio leg; UDPTL on the T.38 leg, which is `opaque`) and
+  // the gateway's output for the other party leaves from `forward_to`. Null: no gateway.
+  codecs::t38::FaxGateway* fax = nullptr;
 };
 
 struct alignas(64) Endpoint {

@@ -153,19 +153,55 @@ std::optional<DropReason> take_dtls(Endpoint& e, io::Packet* p, int64_t now_ns,
   return DropReason::absorbed;
 }
 
+// The endpoint that sends what arrives on `e`, if it can send (its party's address is known).
+const Endpoint* destination(EndpointTable table, io::SocketId out) noexcept {
+  if (out >= table.size || !table.slots[out].active) return nullptr;
+  const Endpoint& f = table.slots[out];
+  return f.latched || f.signaled_usable ? &f : nullptr;
+}
+
+// A stream that is not RTP (UDPTL): no parsing, no SRTP; latched by address (no SSRC to follow).
+std::optional<DropReason> relay_opaque(EndpointTable table, Endpoint& e, io::Packet* p,
+                                       int64_t now_ns, FaxSink* fax) noexcept {
+  if (p->len == 0) {
+    e.errors.add();
+    return DropReason::malformed;
+  }
+  // No SSRC: relatching by SSRC cannot vouch for a new source (an SSRC unlike the latched one).
+  if (!source_allowed(e, *p, Classified{rtp::Kind::rtp, ~e.latched_ssrc})) {
+    e.dropped.add();
+    return DropReason::unexpected_source;
+  }
+  e.packets.add();
+  e.bytes.add(p->len);
+  e.last_seen_ns.store(now_ns, std::memory_order_relaxed);
+  const Endpoint* f = destination(table, e.cfg.forward_to);
+  if (f == nullptr) {
+    e.dropped.add();
+    return DropReason::no_destination;
+  }
+  if (e.cfg.fax != nullptr) {
+    if (fax != nullptr) fax->on_fax(e, *p);
+    return DropReason::absorbed;
+  }
+  p->socket = e.cfg.forward_to;
+  p->addr = f->latched ? f->latched_addr : f->cfg.signaled;
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
-                                    StunResponder* stun, DtlsSink* dtls,
-                                    TranscodeSink* transcode) noexcept {
+                                    const RelaySinks& sinks) noexcept {
   if (p->socket >= table.size) return DropReason::inactive;
   Endpoint& e = table.slots[p->socket];
   if (!e.active) return DropReason::inactive;
-  if (stun != nullptr && e.cfg.stun.enabled() && looks_like_stun({p->data, p->len}))
-    return answer_stun(e, p, now_ns, *stun);
+  if (sinks.stun != nullptr && e.cfg.stun.enabled() && looks_like_stun({p->data, p->len}))
+    return answer_stun(e, p, now_ns, *sinks.stun);
+  if (e.cfg.opaque) return relay_opaque(table, e, p, now_ns, sinks.fax);
   const EndpointCrypto* crypto = e.cfg.crypto;
   if (crypto != nullptr && (crypto->dtls != nullptr || crypto->await_dtls) && looks_like_dtls(*p))
-    return dtls != nullptr ? take_dtls(e, p, now_ns, *dtls) : DropReason::absorbed;
+    return sinks.dtls != nullptr ? take_dtls(e, p, now_ns, *sinks.dtls) : DropReason::absorbed;
   // The header byte that decides RTP vs RTCP stays in clear under SRTP: decide once.
   const rtp::Kind kind = expected_kind(e, *p);
   if (crypto != nullptr) {
@@ -192,21 +228,22 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
   const io::SocketId out = (c.kind == rtp::Kind::rtcp && e.cfg.component == Component::rtp)
                                ? e.cfg.rtcp_forward_to
                                : e.cfg.forward_to;
-  if (out >= table.size || !table.slots[out].active) {
+  const Endpoint* dest = destination(table, out);
+  if (dest == nullptr) {
     e.dropped.add();
     return DropReason::no_destination;
   }
-  const Endpoint& f = table.slots[out];
-  if (!f.latched && !f.signaled_usable) {
-    e.dropped.add();
-    return DropReason::no_destination;
+  const Endpoint& f = *dest;
+  if (e.cfg.fax != nullptr) {  // the audio leg of a gateway: its RTCP is about nothing relayed
+    if (sinks.fax != nullptr && c.kind == rtp::Kind::rtp) sinks.fax->on_fax(e, *p);
+    return DropReason::absorbed;
   }
   if (e.cfg.transcode != nullptr) {
-    if (transcode != nullptr) {
+    if (sinks.transcode != nullptr) {
       if (c.kind == rtp::Kind::rtp)
-        transcode->on_media(e, out, *p);
+        sinks.transcode->on_media(e, out, *p);
       else
-        transcode->on_rtcp(e, *p);
+        sinks.transcode->on_rtcp(e, *p);
     }
     return DropReason::absorbed;
   }

@@ -39,6 +39,25 @@ class TranscodeSink {
   ~TranscodeSink() = default;
 };
 
+// Takes what arrives on endpoints that feed a T.38 gateway (EndpointConfig::fax): the RTP of the
+// audio leg's party, the UDPTL of the T.38 leg's party (an `opaque` endpoint). The shard's fax
+// stage, which sends the gateway's output for the other party from the endpoint's `forward_to`.
+class FaxSink {
+ public:
+  virtual void on_fax(Endpoint& e, const io::Packet& p) noexcept = 0;
+
+ protected:
+  ~FaxSink() = default;
+};
+
+// Where relay_one hands what it does not relay itself; a null sink drops that kind of packet.
+struct RelaySinks {
+  StunResponder* stun = nullptr;
+  DtlsSink* dtls = nullptr;
+  TranscodeSink* transcode = nullptr;
+  FaxSink* fax = nullptr;
+};
+
 // RFC 7983 section 7: a first byte of 20..63 is DTLS.
 inline bool looks_like_dtls(const io::Packet& p) noexcept {
   return p.len >= 13 && p.data[0] >= 20 && p.data[0] <= 63;
@@ -51,9 +70,10 @@ inline bool looks_like_dtls(const io::Packet& p) noexcept {
 // authenticated and decrypted before anything else looks at it, and what leaves towards a party
 // with keys is encrypted; with a DTLS sink, DTLS datagrams go to the endpoint's association
 // (then the packet is dropped as `absorbed`, its bytes consumed). RTP of a transcoded stream goes
-// to the transcode sink, its RTCP nowhere (both `absorbed`, once counted and latched).
+// to the transcode sink, its RTCP nowhere (both `absorbed`, once counted and latched). On an
+// `opaque` endpoint (UDPTL), datagrams are relayed unparsed and latched by address alone. What
+// feeds a fax gateway goes to the fax sink (`absorbed`).
 std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t now_ns,
-                                    StunResponder* stun = nullptr, DtlsSink* dtls = nullptr,
-                                    TranscodeSink* transcode = nullptr) noexcept;
+                                    const RelaySinks& sinks = {}) noexcept;
 
 }  // namespace rtpx::engine

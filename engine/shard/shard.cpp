@@ -17,6 +17,8 @@ Shard::Shard(uint32_t id, std::unique_ptr<io::IoBackend> backend, EndpointTable 
       backend_(std::move(backend)),
       table_(table),
       transcode_(*backend_, table),
+      fax_(*backend_, table),
+      sinks_{&stun_, this, &transcode_, &fax_},
       burst_(burst < 1 ? 1 : (burst > kMaxBurst ? kMaxBurst : burst)),
       commands_(4096) {
   dtls_watch_.reserve(1024);
@@ -113,6 +115,7 @@ void Shard::apply_commands() noexcept {
           e.active = false;
           e.cfg.crypto = nullptr;  // the control plane frees these once this is applied
           e.cfg.transcode = nullptr;
+          e.cfg.fax = nullptr;
           counters_.sockets.set(counters_.sockets.get() - 1);
         }
         break;
@@ -128,19 +131,22 @@ void Shard::apply_commands() noexcept {
 void Shard::media_configured(io::SocketId id, Endpoint& e) noexcept {
   if (draining_) {
     e.cfg.transcode = nullptr;
+    e.cfg.fax = nullptr;
     return;
   }
   transcode_.configured(id, e);
+  fax_.configured(id, e);
 }
 
 size_t Shard::poll_once(int wait_ms) noexcept {
   apply_commands();
   counters_.loops.add();
-  if (transcode_.next_due_ns() != INT64_MAX) {
+  if (transcode_.next_due_ns() != INT64_MAX || fax_.next_due_ns() != INT64_MAX) {
     const int64_t t = TranscodeStage::clock_ns();
     transcode_.run_timers(t);
-    // Sleep no longer than the next transcoding tick.
-    const int64_t due = transcode_.next_due_ns();
+    fax_.run_timers(t);
+    // Sleep no longer than the next transcoding or fax tick.
+    const int64_t due = std::min(transcode_.next_due_ns(), fax_.next_due_ns());
     if (due != INT64_MAX && wait_ms > 0) {
       const int64_t ms = (due - t) / 1'000'000 + 1;
       if (ms < wait_ms) wait_ms = static_cast<int>(ms < 1 ? 1 : ms);
@@ -165,7 +171,7 @@ size_t Shard::poll_once(int wait_ms) noexcept {
   size_t ntx = 0, ndrop = 0;
   for (size_t i = 0; i < n; ++i) {
     io::Packet* p = rx_[i];
-    if (auto reason = relay_one(table_, p, now, &stun_, this, &transcode_)) {
+    if (auto reason = relay_one(table_, p, now, sinks_)) {
       counters_.drops[static_cast<size_t>(*reason)].add();
       drop_[ndrop++] = p;
     } else {

@@ -11,6 +11,7 @@
 #include "engine/core/relaxed_counter.hpp"
 #include "engine/io/io_backend.hpp"
 #include "engine/session/relay_path.hpp"
+#include "engine/shard/fax_stage.hpp"
 #include "engine/shard/shard_command.hpp"
 #include "engine/shard/spsc_queue.hpp"
 #include "engine/shard/transcode_stage.hpp"
@@ -65,6 +66,7 @@ class Shard final : private DtlsSink {
   const io::IoBackend& backend() const noexcept { return *backend_; }
   const ShardCounters& counters() const noexcept { return counters_; }
   const TranscodeCounters& transcode_counters() const noexcept { return transcode_.counters(); }
+  const FaxCounters& fax_counters() const noexcept { return fax_.counters(); }
 
  private:
   void apply_commands() noexcept;
@@ -92,6 +94,8 @@ class Shard final : private DtlsSink {
   EndpointTable table_;
   StunResponder stun_;  // ICE connectivity checks, one HMAC context per shard
   TranscodeStage transcode_;
+  FaxStage fax_;
+  RelaySinks sinks_;  // the above, for relay_one
   uint32_t burst_;
   uint32_t coalesce_us_ = 0;
   SpscQueue<ShardCommand> commands_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "codecs/transcode/transcoder.hpp"
+#include "engine/shard/party_sender.hpp"
 
 namespace rtpx::engine {
 namespace {
@@ -48,37 +49,24 @@ void TranscodeStage::on_rtcp(Endpoint& e, const io::Packet& p) noexcept {
 void TranscodeStage::drain(codecs::Transcoder& t, io::SocketId out, int64_t now) noexcept {
   uint8_t buf[kOutCap];
   for (uint32_t len; (len = static_cast<uint32_t>(t.pull(now, {buf, sizeof buf}))) != 0;)
-    send_to_party(out, buf, len, sizeof buf, false);
+    send_counted(out, buf, len, sizeof buf, false);
 }
 
-void TranscodeStage::send_to_party(io::SocketId out, uint8_t* buf, uint32_t len, uint32_t cap,
-                                   bool rtcp) noexcept {
-  if (out >= table_.size || !table_.slots[out].active) {
-    counters_.no_destination.add();
-    return;
-  }
-  const Endpoint& f = table_.slots[out];
-  if (!f.latched && !f.signaled_usable) {
-    counters_.no_destination.add();
-    return;
-  }
-  if (f.cfg.crypto != nullptr) {
-    srtp::Context* c = f.cfg.crypto->outbound.get();
-    const srtp::Status st = c == nullptr ? srtp::Status::malformed
-                            : rtcp       ? c->protect_rtcp(buf, &len, cap)
-                                         : c->protect_rtp(buf, &len, cap);
-    if (st != srtp::Status::ok) {
+void TranscodeStage::send_counted(io::SocketId out, uint8_t* buf, uint32_t len, uint32_t cap,
+                                  bool rtcp) noexcept {
+  switch (engine::send_to_party(backend_, table_, out, buf, len, cap, rtcp)) {
+    case SendOutcome::sent:
+      (rtcp ? counters_.rtcp_out : counters_.packets_out).add();
+      break;
+    case SendOutcome::no_destination:
+      counters_.no_destination.add();
+      break;
+    case SendOutcome::srtp_error:
       counters_.srtp_errors.add();
-      return;
-    }
-  }
-  const net::SockAddr& to = f.latched ? f.latched_addr : f.cfg.signaled;
-  if (backend_.send_datagram(out, to, {buf, len}) != io::IoStatus::ok) {
-    counters_.tx_errors.add();
-  } else if (rtcp) {
-    counters_.rtcp_out.add();
-  } else {
-    counters_.packets_out.add();
+      break;
+    case SendOutcome::tx_error:
+      counters_.tx_errors.add();
+      break;
   }
 }
 
@@ -101,7 +89,7 @@ void TranscodeStage::send_report(const Endpoint& e, codecs::Transcoder& t) noexc
   uint8_t buf[codecs::kSenderReportSize + 64];
   const size_t len = codecs::write_sender_report(info, have_block ? &block : nullptr, buf);
   if (len != 0)
-    send_to_party(e.cfg.rtcp_forward_to, buf, static_cast<uint32_t>(len), sizeof buf, true);
+    send_counted(e.cfg.rtcp_forward_to, buf, static_cast<uint32_t>(len), sizeof buf, true);
 }
 
 void TranscodeStage::run_timers(int64_t now) noexcept {

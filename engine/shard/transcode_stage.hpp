@@ -51,8 +51,7 @@ class TranscodeStage final : public TranscodeSink {
   void drain(codecs::Transcoder& t, io::SocketId out, int64_t now) noexcept;
   void send_report(const Endpoint& e, codecs::Transcoder& t) noexcept;
   // Sends from endpoint `out` to its party (SRTP/SRTCP-protected when it has keys).
-  void send_to_party(io::SocketId out, uint8_t* buf, uint32_t len, uint32_t cap,
-                     bool rtcp) noexcept;
+  void send_counted(io::SocketId out, uint8_t* buf, uint32_t len, uint32_t cap, bool rtcp) noexcept;
 
   struct Watch {
     io::SocketId id;

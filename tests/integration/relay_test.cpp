@@ -113,6 +113,49 @@ TEST_P(RelayTest, RtcpMuxCarriesRtcpOnTheRtpPort) {
   EXPECT_EQ(got[1], rtcp_rr(0xA));
 }
 
+// T.38 passthrough: both parties speak UDPTL (m=image udptl t38), which is not RTP. Its
+// datagrams are relayed as they are, and the T.38 attributes reach the other party unchanged.
+TEST_P(RelayTest, RelaysT38UdptlPassthrough) {
+  const auto image_sdp = [](uint16_t port) {
+    return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=fax\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+           "m=image " +
+           std::to_string(port) +
+           " udptl t38\r\na=T38FaxVersion:0\r\na=T38MaxBitRate:14400\r\n"
+           "a=T38FaxRateManagement:transferredTCF\r\na=T38FaxMaxBuffer:1800\r\n"
+           "a=T38FaxMaxDatagram:512\r\na=T38FaxUdpEC:t38UDPRedundancy\r\n";
+  };
+  auto offer = d_.control().request(
+      "session.offer", {{"call_id", "fax"}, {"from_tag", "a"}, {"sdp", image_sdp(alice_.port())}});
+  auto answer = d_.control().request(
+      "session.answer",
+      {{"call_id", "fax"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", image_sdp(bob_.port())}});
+  const std::string to_bob = offer["sdp"], to_alice = answer["sdp"];
+  for (const std::string& sdp : {to_bob, to_alice}) {
+    EXPECT_NE(sdp.find(" udptl t38\r\n"), std::string::npos) << sdp;
+    EXPECT_NE(sdp.find("a=T38FaxUdpEC:t38UDPRedundancy\r\n"), std::string::npos) << sdp;
+    EXPECT_NE(sdp.find("a=T38FaxMaxDatagram:512\r\n"), std::string::npos) << sdp;
+  }
+  // UDPTL datagrams: sequence number, a primary IFP, no redundancy yet. The first octet is
+  // rarely an RTP version 2 byte; these would be dropped as malformed RTP.
+  const auto udptl = [](uint16_t seq, uint8_t ifp) {
+    return std::vector<uint8_t>{
+        static_cast<uint8_t>(seq >> 8), static_cast<uint8_t>(seq), 1, ifp, 0, 0};
+  };
+  const net::SockAddr alice_dst = media_address(to_alice), bob_dst = media_address(to_bob);
+  for (uint16_t i = 0; i < 20; ++i) {
+    alice_.send_to(alice_dst, udptl(i, 0x02));
+    bob_.send_to(bob_dst, udptl(static_cast<uint16_t>(1000 + i), 0x06));
+  }
+  const auto at_bob = bob_.recv_all(1000);
+  const auto at_alice = alice_.recv_all(300);
+  ASSERT_EQ(at_bob.size(), 20u);
+  ASSERT_EQ(at_alice.size(), 20u);
+  for (uint16_t i = 0; i < 20; ++i) {
+    EXPECT_EQ(at_bob[i], udptl(i, 0x02));
+    EXPECT_EQ(at_alice[i], udptl(static_cast<uint16_t>(1000 + i), 0x06));
+  }
+}
+
 TEST_P(RelayTest, DeleteFreesPortsAndListForgetsTheCall) {
   call("c4");
   json list = d_.control().request("session.list");

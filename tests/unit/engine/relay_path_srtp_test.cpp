@@ -130,7 +130,7 @@ class RelayPathSrtp : public ::testing::Test {
     p.cap = static_cast<uint32_t>(buf_.size());
     p.socket = on;
     p.addr = from;
-    auto r = relay_one({slots_, 8}, &p, 1000, nullptr, sink);
+    auto r = relay_one({slots_, 8}, &p, 1000, {.dtls = sink});
     if (out != nullptr) out->assign(p.data, p.data + p.len);
     last_socket_ = p.socket;
     return r;

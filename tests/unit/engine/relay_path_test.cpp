@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <utility>
 #include <vector>
 
 namespace rtpx::net {
@@ -112,8 +113,8 @@ class RelayPath : public ::testing::Test {
     }
   }
 
-  Outcome relay(io::SocketId on, const net::SockAddr& from, const Bytes& bytes,
-                int64_t now = 1'000) {
+  Outcome relay(io::SocketId on, const net::SockAddr& from, const Bytes& bytes, int64_t now = 1'000,
+                const RelaySinks& sinks = {}) {
     buf_ = bytes;
     io::Packet p;
     p.data = buf_.data();
@@ -122,7 +123,7 @@ class RelayPath : public ::testing::Test {
     p.socket = on;
     p.addr = from;
     Outcome o;
-    o.drop = relay_one(table(), &p, now);
+    o.drop = relay_one(table(), &p, now, sinks);
     o.socket = p.socket;
     o.to = p.addr;
     o.bytes_intact = p.data == buf_.data() && p.len == bytes.size() && buf_ == bytes;
@@ -530,6 +531,83 @@ TEST_F(RelayPath, ResetClearsLatchAndCounters) {
   EXPECT_FALSE(ep(kArtp).published_peer.load().valid());
   EXPECT_EQ(ep(kArtp).packets.get() + ep(kArtp).bytes.get() + ep(kArtp).errors.get(), 0u);
   EXPECT_EQ(ep(kArtp).last_seen_ns.load(), 0);
+}
+
+// ---- opaque streams (UDPTL) and fax gateways -------------------------------------------------
+
+// A UDPTL datagram: sequence number 0x0001, a 3-octet IFP, no error recovery. Not RTP.
+const Bytes kUdptl = {0x00, 0x01, 0x03, 0xd0, 0x01, 0x00, 0x00, 0x00};
+
+void make_opaque(Endpoint& e) {
+  EndpointConfig cfg = e.cfg;
+  cfg.opaque = true;
+  e.reset(cfg);
+}
+
+TEST_F(RelayPath, OpaqueDatagramsAreRelayedUnparsed) {
+  wire(signaled_both());
+  EXPECT_EQ(relay(kArtp, a_rtp_, kUdptl).drop, DropReason::malformed);  // not RTP
+  make_opaque(ep(kArtp));
+  make_opaque(ep(kBrtp));
+  const Outcome o = relayed(kArtp, a_nat_, kUdptl);
+  EXPECT_EQ(o.socket, kBrtp);
+  EXPECT_EQ(o.to, b_rtp_);
+  EXPECT_TRUE(ep(kArtp).latched);
+  EXPECT_EQ(ep(kArtp).latched_addr, a_nat_);
+  EXPECT_EQ(relayed(kBrtp, b_rtp_, kUdptl).to, a_nat_);  // back to where A sends from
+  EXPECT_EQ(ep(kArtp).packets.get(), 1u);
+  EXPECT_EQ(ep(kArtp).bytes.get(), kUdptl.size());
+  EXPECT_EQ(relay(kArtp, a_nat_, Bytes{}).drop, DropReason::malformed);
+}
+
+TEST_F(RelayPath, OpaqueStreamsHaveNoSsrcToRelatchBy) {
+  wire(signaled_both());  // relatch same_ssrc
+  make_opaque(ep(kArtp));
+  relayed(kArtp, a_nat_, kUdptl);
+  EXPECT_EQ(relay(kArtp, stranger_, kUdptl).drop, DropReason::unexpected_source);
+  EXPECT_EQ(ep(kArtp).latched_addr, a_nat_);
+}
+
+// Records what a fax gateway's legs would take.
+struct FaxRecorder final : FaxSink {
+  std::vector<std::pair<const Endpoint*, Bytes>> got;
+  void on_fax(Endpoint& e, const io::Packet& p) noexcept override {
+    got.emplace_back(&e, Bytes(p.data, p.data + p.len));
+  }
+};
+
+TEST_F(RelayPath, GatewayLegsFeedTheFaxSink) {
+  wire(signaled_both());
+  // Never dereferenced by relay_one: it only decides that the packet goes to the sink.
+  auto* gw = reinterpret_cast<codecs::t38::FaxGateway*>(uintptr_t{0x1000});
+  for (io::SocketId id : {kArtp, kArtcp}) {  // A is the audio leg
+    EndpointConfig cfg = ep(id).cfg;
+    cfg.fax = gw;
+    ep(id).reset(cfg);
+  }
+  EndpointConfig cfg = ep(kBrtp).cfg;  // B is the T.38 leg
+  cfg.fax = gw;
+  cfg.opaque = true;
+  ep(kBrtp).reset(cfg);
+
+  FaxRecorder sink;
+  const RelaySinks sinks{.fax = &sink};
+  const Bytes audio = rtp(0x1111);
+  EXPECT_EQ(relay(kArtp, a_rtp_, audio, 1'000, sinks).drop, DropReason::absorbed);
+  EXPECT_EQ(relay(kBrtp, b_rtp_, kUdptl, 1'000, sinks).drop, DropReason::absorbed);
+  EXPECT_EQ(relay(kArtcp, a_rtcp_, rtcp(0x1111), 1'000, sinks).drop, DropReason::absorbed);
+  EXPECT_EQ(relay(kArtp, a_rtp_, kUdptl, 1'000, sinks).drop, DropReason::malformed);
+  ASSERT_EQ(sink.got.size(), 2u);  // RTCP about the audio leg ends here
+  EXPECT_EQ(sink.got[0].first, &ep(kArtp));
+  EXPECT_EQ(sink.got[0].second, audio);
+  EXPECT_EQ(sink.got[1].first, &ep(kBrtp));
+  EXPECT_EQ(sink.got[1].second, kUdptl);
+  EXPECT_TRUE(ep(kArtp).latched);  // counted and latched like any stream
+  EXPECT_TRUE(ep(kBrtp).latched);
+  EXPECT_EQ(ep(kBrtp).packets.get(), 1u);
+  // Without a sink (a shard with no fax stage) the packets are still absorbed, never relayed.
+  EXPECT_EQ(relay(kArtp, a_rtp_, audio).drop, DropReason::absorbed);
+  EXPECT_EQ(relay(kBrtp, b_rtp_, kUdptl).drop, DropReason::absorbed);
 }
 
 }  // namespace

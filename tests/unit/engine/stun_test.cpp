@@ -123,7 +123,7 @@ TEST(Stun, RelayPathAnswersChecksInPlaceAndLatchesTheSource) {
   p.cap = 512;
   p.socket = 0;
   p.addr = addr("192.0.2.1", 32853);
-  auto verdict = relay_one(table, &p, 1, &stun);
+  auto verdict = relay_one(table, &p, 1, {.stun = &stun});
   ASSERT_FALSE(verdict.has_value());
   EXPECT_EQ(p.socket, 0u) << "the response leaves from the socket the check came to";
   EXPECT_EQ(p.addr.to_string(), "192.0.2.1:32853");
@@ -140,7 +140,7 @@ TEST(Stun, RelayPathAnswersChecksInPlaceAndLatchesTheSource) {
   slots[0].configure(cfg);
   std::memcpy(buf.data(), kSampleRequest.data(), kSampleRequest.size());
   p.len = static_cast<uint32_t>(kSampleRequest.size());
-  EXPECT_EQ(relay_one(table, &p, 1, &stun), DropReason::bad_auth);
+  EXPECT_EQ(relay_one(table, &p, 1, {.stun = &stun}), DropReason::bad_auth);
 }
 
 }  // namespace
