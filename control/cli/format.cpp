@@ -175,6 +175,14 @@ std::string format_call(const json& call, double now) {
         out += ", auth failures " + count(field(c, "auth_failures")) + ", replays " +
                count(field(c, "replays")) + "\n";
       }
+      if (const json& f = field(m, "fax"); f.is_object()) {
+        out += "    fax (" + text(field(f, "role")) + " side): " + text(field(f, "phase")) +
+               ", pages " + count(field(f, "pages")) + ", " + count(field(f, "bit_rate")) +
+               " bit/s, ecm " + text(field(f, "ecm")) + ", rtp in/out " +
+               count(field(f, "rtp_in")) + "/" + count(field(f, "rtp_out")) + ", udptl in/out " +
+               count(field(f, "udptl_in")) + "/" + count(field(f, "udptl_out")) + ", recovered " +
+               count(field(f, "ifp_recovered")) + ", lost " + count(field(f, "ifp_lost")) + "\n";
+      }
       for (const json& s : array_or_empty(field(m, "streams"))) {
         const json& t = field(s, "transcode");
         if (!t.is_object()) continue;

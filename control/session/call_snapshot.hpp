@@ -114,12 +114,23 @@ struct DtmfEvent {
   std::string from_tag;  // the party that sent it
 };
 
+// A T.38 gateway's fax moved on (event fax): a new phase or one more page.
+struct FaxEvent {
+  std::string phase;  // negotiating, sending, done, failed
+  uint32_t pages = 0;
+  uint32_t bit_rate = 0;
+  bool ecm = false;
+  std::string audio_tag;  // the party on the G.711 side
+  std::string t38_tag;    // the party on the T.38 side
+};
+
 struct SessionEvent {
-  std::string name;  // session_created, session_deleted, media_timeout, dtls_failed, dtmf
+  std::string name;  // session_created, session_deleted, media_timeout, dtls_failed, dtmf, fax
   std::string call_id;
   std::string reason;  // session_deleted: request, timeout, shutdown; dtls_failed: why
   double time = 0;
   std::optional<DtmfEvent> dtmf;  // dtmf
+  std::optional<FaxEvent> fax;    // fax
 };
 
 }  // namespace rtpx::control

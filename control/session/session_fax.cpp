@@ -159,4 +159,23 @@ void SessionService::fax_snapshot(const MediaSide& side, const MediaSide& other,
   out.fax = std::move(f);
 }
 
+void SessionService::report_fax() {
+  for (auto& [id, call] : calls_) {
+    for (int li = 0; li < 2; ++li) {
+      for (MediaSide& side : call->legs[li].media) {
+        if (!side.fax.gateway) continue;
+        const codecs::t38::FaxProgress p = side.fax.gateway->progress();
+        codecs::t38::FaxProgress& last = side.fax.reported;
+        if (p.phase == last.phase && p.pages == last.pages) continue;
+        last = p;
+        SessionEvent ev{"fax", id, "", wall_now(), std::nullopt, std::nullopt};
+        ev.fax = FaxEvent{
+            codecs::t38::to_string(p.phase), p.pages, p.bit_rate, p.ecm, call->legs[li].tag,
+            call->legs[1 - li].tag};
+        if (sink_) sink_(ev);
+      }
+    }
+  }
+}
+
 }  // namespace rtpx::control

@@ -585,7 +585,7 @@ SessionCounters SessionService::counters() const {
 }
 
 void SessionService::emit(const char* name, const std::string& call_id, const char* reason) {
-  if (sink_) sink_(SessionEvent{name, call_id, reason, wall_now(), std::nullopt});
+  if (sink_) sink_(SessionEvent{name, call_id, reason, wall_now(), std::nullopt, std::nullopt});
 }
 
 }  // namespace rtpx::control

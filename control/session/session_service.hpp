@@ -45,7 +45,10 @@ class SessionService {
   size_t expire_idle(int64_t now_mono_ns);
   // Announces the DTMF digits transcoding stages saw since the last call (event dtmf). Cheap:
   // call it often (every 100 ms) so digits reach subscribers without delay.
-  void poll_events() { report_dtmf(); }
+  void poll_events() {
+    report_dtmf();
+    report_fax();
+  }
   // Deletes every call (shutdown).
   void clear();
 
@@ -99,6 +102,7 @@ class SessionService {
   void emit(const char* name, const std::string& call_id, const char* reason = "");
   void report_dtls_failures();
   void report_dtmf();
+  void report_fax();
   void transcode_snapshot(const MediaSide& side, StreamSnapshot& out) const;
 
   // One address family media is relayed on: what SDP names, the ports, the endpoint ids.

@@ -68,7 +68,7 @@ void SessionService::report_dtmf() {
         if (!side.rtp.transcode) continue;
         codecs::DtmfReport r;
         while (side.rtp.transcode->dtmf().pop(&r)) {
-          SessionEvent ev{"dtmf", id, "", wall_now(), std::nullopt};
+          SessionEvent ev{"dtmf", id, "", wall_now(), std::nullopt, std::nullopt};
           ev.dtmf = DtmfEvent{std::string(1, r.digit), r.duration_ms, r.volume,
                               r.inband ? "inband" : "rfc4733", leg.tag};
           if (sink_) sink_(ev);

@@ -56,6 +56,7 @@ struct FaxSide {
   bool rejected = false;  // the party answered the converted media with port 0
   // Role audio: the gateway between this party and the other (freed once the shard moved on).
   std::unique_ptr<codecs::t38::FaxGateway> gateway;
+  codecs::t38::FaxProgress reported;  // role audio: what the last fax event said
 };
 
 }  // namespace rtpx::control

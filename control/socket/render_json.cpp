@@ -120,6 +120,14 @@ json to_json(const SessionEvent& ev) {
     j["source"] = ev.dtmf->source;
     j["from_tag"] = ev.dtmf->from_tag;
   }
+  if (ev.fax) {
+    j["phase"] = ev.fax->phase;
+    j["pages"] = ev.fax->pages;
+    j["bit_rate"] = ev.fax->bit_rate;
+    j["ecm"] = ev.fax->ecm;
+    j["audio_tag"] = ev.fax->audio_tag;
+    j["t38_tag"] = ev.fax->t38_tag;
+  }
   return j;
 }
 

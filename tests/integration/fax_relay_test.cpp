@@ -140,6 +140,7 @@ TEST_F(FaxRelayTest, AudioFaxToT38WithForce) {
   TempDir dir;
   const std::string sent = dir.file("sent.tif"), received = dir.file("received.tif");
   rtpx::testing::write_test_tiff(sent, 2, 100);
+  d_.control().request("events.subscribe", {{"events", {"fax"}}});
 
   json offer = d_.control().request("session.offer", {{"call_id", "fax1"},
                                                       {"from_tag", "a"},
@@ -178,6 +179,24 @@ TEST_F(FaxRelayTest, AudioFaxToT38WithForce) {
   EXPECT_EQ(f["bit_rate"], 14400);
   EXPECT_GT(f["udptl_out"].get<uint64_t>(), 0u);
   EXPECT_EQ(fax_status("fax1", 1)["role"], "t38");
+
+  // The fax's progress as events: through sending to done, with both pages.
+  std::vector<json> events;
+  while (auto ev = d_.control().next_event(std::chrono::milliseconds(500))) {
+    events.push_back(*ev);
+    if ((*ev)["phase"] == "done") break;
+  }
+  ASSERT_FALSE(events.empty());
+  const json& last = events.back();
+  EXPECT_EQ(last["event"], "fax");
+  EXPECT_EQ(last["call_id"], "fax1");
+  EXPECT_EQ(last["phase"], "done");
+  EXPECT_EQ(last["pages"], 2);
+  EXPECT_EQ(last["audio_tag"], "a");
+  EXPECT_EQ(last["t38_tag"], "b");
+  bool saw_sending = false;
+  for (const json& e : events) saw_sending = saw_sending || e["phase"] == "sending";
+  EXPECT_TRUE(saw_sending);
 }
 
 TEST_F(FaxRelayTest, T38FaxToAudioWithDecode) {

@@ -150,6 +150,19 @@ TEST(CliFormat, ShowPrintsHeaderThenStreamTablesPerLegAndMedia) {
   EXPECT_EQ(rtcp.back(), '-') << "null last_seen prints '-': " << rtcp;
 }
 
+TEST(CliFormat, ShowPrintsAFaxGatewaysProgress) {
+  json call = canned_call();
+  call["legs"][0]["media"][0]["fax"] = json::parse(R"({
+    "role": "audio", "phase": "sending", "pages": 1, "bit_rate": 14400, "ecm": true,
+    "rtp_in": 500, "rtp_out": 501, "udptl_in": 120, "udptl_out": 230, "ifp_recovered": 3,
+    "ifp_lost": 0, "malformed": 0})");
+  const std::string out = format_call(call, kNow);
+  EXPECT_TRUE(has(out, "    fax (audio side): sending, pages 1, 14400 bit/s, ecm yes, rtp in/out "
+                       "500/501, udptl in/out 120/230, recovered 3, lost 0\n"))
+      << out;
+  EXPECT_FALSE(has(format_call(canned_call(), kNow), "fax")) << "no gateway, no fax line";
+}
+
 TEST(CliFormat, DeletePrintsFinalCountersAndTotals) {
   std::string out = format_delete(canned_call(), kNow);
   auto l = lines(out);
