@@ -18,7 +18,7 @@
 #include "codecs/g711/g711.hpp"
 #include "codecs/t38/udptl.hpp"
 #include "codecs/transcode/rtp_frame.hpp"
-#include "tests/common/fax_terminals.hpp"
+#include "tools/faxload/fax_terminals.hpp"
 #include "tests/integration/daemon_fixture.hpp"
 
 namespace rtpx::test {

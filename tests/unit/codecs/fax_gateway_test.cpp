@@ -19,7 +19,7 @@
 
 #include "codecs/g711/g711.hpp"
 #include "codecs/transcode/rtp_frame.hpp"
-#include "tests/common/fax_terminals.hpp"
+#include "tools/faxload/fax_terminals.hpp"
 
 namespace rtpx::codecs::t38 {
 namespace {

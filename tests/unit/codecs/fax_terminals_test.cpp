@@ -1,8 +1,8 @@
-// The fax test endpoints themselves (tests/common/fax_terminals), without a gateway: test TIFFs
+// The fax test endpoints themselves (tools/faxload/fax_terminals), without a gateway: test TIFFs
 // and their comparison, two audio terminals back to back, two T.38 terminals back to back. The
 // gateway tests rely on these being right.
 
-#include "tests/common/fax_terminals.hpp"
+#include "tools/faxload/fax_terminals.hpp"
 
 #include <gtest/gtest.h>
 #include <spandsp.h>

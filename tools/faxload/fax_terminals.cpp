@@ -1,4 +1,4 @@
-#include "tests/common/fax_terminals.hpp"
+#include "tools/faxload/fax_terminals.hpp"
 
 #include <spandsp.h>
 #include <tiffio.h>
