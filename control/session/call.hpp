@@ -77,6 +77,7 @@ struct Call {
   uint32_t shard = 0;
   bool strict_source = false;
   Latching latching = Latching::kDefault;
+  bool fax_detect = false;   // listen for fax tones on the G.711 streams (sticky once asked for)
   RtcpMuxPolicy mux_policy;  // the pending offer's rtcp-mux flags, applied at the answer
   Leg legs[2];  // [0] the first offerer, [1] the other party (tag empty until it answers)
 

@@ -122,10 +122,14 @@ struct FaxEvent {
   bool ecm = false;
   std::string audio_tag;  // the party on the G.711 side
   std::string t38_tag;    // the party on the T.38 side
+  // fax_tone: the tone one party sent ("CNG" calling, "CED" answering) and that party.
+  std::string tone;
+  std::string from_tag;
 };
 
 struct SessionEvent {
-  std::string name;  // session_created, session_deleted, media_timeout, dtls_failed, dtmf, fax
+  // session_created, session_deleted, media_timeout, dtls_failed, dtmf, fax, fax_tone
+  std::string name;
   std::string call_id;
   std::string reason;  // session_deleted: request, timeout, shutdown; dtls_failed: why
   double time = 0;

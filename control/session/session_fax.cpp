@@ -125,6 +125,22 @@ void SessionService::fax_convert(const MediaSide& recipient, sdp::Media& m, bool
   }
 }
 
+Result<codecs::t38::FaxToneDetector*> SessionService::fax_detector(
+    const Call& call, MediaSide& x, std::unique_ptr<codecs::t38::FaxToneDetector>* old) {
+  const bool wanted = call.fax_detect && x.fax.role == FaxRole::none && x.type == "audio" &&
+                      x.protocol.find("RTP/") != std::string::npos;
+  if (!wanted) {
+    *old = std::move(x.fax.detector);
+    return nullptr;
+  }
+  if (!x.fax.detector) {
+    std::string error;
+    x.fax.detector = codecs::t38::FaxToneDetector::create(&error);
+    if (!x.fax.detector) return Error{ErrorCode::internal, "fax-detect", error};
+  }
+  return x.fax.detector.get();
+}
+
 codecs::t38::FaxGateway* SessionService::fax_gateway(const MediaSide& x, const MediaSide& y) {
   if (x.fax.role == FaxRole::none || x.fax.rejected || y.fax.rejected) return nullptr;
   const MediaSide& audio = x.fax.role == FaxRole::audio ? x : y;
@@ -163,15 +179,27 @@ void SessionService::report_fax() {
   for (auto& [id, call] : calls_) {
     for (int li = 0; li < 2; ++li) {
       for (MediaSide& side : call->legs[li].media) {
+        if (side.fax.detector && !side.fax.tone_reported &&
+            side.fax.detector->detected() != codecs::t38::FaxTone::none) {
+          side.fax.tone_reported = true;
+          SessionEvent ev{"fax_tone", id, "", wall_now(), std::nullopt, FaxEvent{}};
+          ev.fax->tone = codecs::t38::to_string(side.fax.detector->detected());
+          ev.fax->from_tag = call->legs[li].tag;
+          if (sink_) sink_(ev);
+        }
         if (!side.fax.gateway) continue;
         const codecs::t38::FaxProgress p = side.fax.gateway->progress();
         codecs::t38::FaxProgress& last = side.fax.reported;
         if (p.phase == last.phase && p.pages == last.pages) continue;
         last = p;
         SessionEvent ev{"fax", id, "", wall_now(), std::nullopt, std::nullopt};
-        ev.fax = FaxEvent{
-            codecs::t38::to_string(p.phase), p.pages, p.bit_rate, p.ecm, call->legs[li].tag,
-            call->legs[1 - li].tag};
+        FaxEvent& f = ev.fax.emplace();
+        f.phase = codecs::t38::to_string(p.phase);
+        f.pages = p.pages;
+        f.bit_rate = p.bit_rate;
+        f.ecm = p.ecm;
+        f.audio_tag = call->legs[li].tag;
+        f.t38_tag = call->legs[1 - li].tag;
         if (sink_) sink_(ev);
       }
     }

@@ -330,6 +330,10 @@ Result<bool> SessionService::wire(Call& call, size_t i) {
     std::unique_ptr<codecs::t38::FaxGateway> old_fax;
     if (x.fax.role == FaxRole::none && x.fax.gateway) old_fax = std::move(x.fax.gateway);
     cfg.fax = fax_gateway(x, y);
+    std::unique_ptr<codecs::t38::FaxToneDetector> old_tone;
+    auto tone = fax_detector(call, x, &old_tone);
+    if (!tone) return tone.error();
+    cfg.fax_detect = *tone;
     if (x.fax.role != FaxRole::none) {  // a gateway converts this media: no transcoding
       old_transcode = std::move(x.rtp.transcode);
       x.rtp.transcode_key.clear();
@@ -356,7 +360,7 @@ Result<bool> SessionService::wire(Call& call, size_t i) {
     const uint64_t rtcp_ticket = post_stream(call, x.rtcp, cfg);
     retire(call.shard, rtcp_ticket, std::move(old_rtcp));
     retire(call.shard, std::max(rtp_ticket, rtcp_ticket), nullptr, std::move(old_transcode),
-           std::move(old_fax));
+           std::move(old_fax), std::move(old_tone));
   }
   return true;
 }
@@ -431,6 +435,7 @@ Result<std::string> SessionService::offer(const SignalRequest& req) {
     return r.error();
   }
   if (req.latching != Latching::kDefault) call.latching = req.latching;
+  if (req.fax_detect) call.fax_detect = true;
   if (auto r = negotiate_offer(call, from, *parsed, req); !r) {
     if (!existed) destroy(req.call_id, "error");
     return r.error();
@@ -469,6 +474,7 @@ Result<std::string> SessionService::answer(const SignalRequest& req) {
   }
   if (auto r = take_sdp(call, answerer, *parsed, req); !r) return r.error();
   if (req.latching != Latching::kDefault) call.latching = req.latching;
+  if (req.fax_detect) call.fax_detect = true;
   if (auto r = negotiate_answer(call, offerer, *parsed, req); !r) return r.error();
   for (size_t i = 0; i < parsed->media.size(); ++i) {
     if (auto r = wire(call, i); !r) {
@@ -496,8 +502,10 @@ void SessionService::destroy(const std::string& call_id_ref, const char* reason)
           cmd.op = engine::ShardCommand::Op::remove;
           cmd.id = s->slot;
           ticket = engine_.shard(call.shard).queue(cmd);
+          const bool last = s == &side.rtcp;
           retire(call.shard, ticket, std::move(s->crypto), std::move(s->transcode),
-                 s == &side.rtcp ? std::move(side.fax.gateway) : nullptr);
+                 last ? std::move(side.fax.gateway) : nullptr,
+                 last ? std::move(side.fax.detector) : nullptr);
         } else if (s->fd >= 0) {
           ::close(s->fd);
         }

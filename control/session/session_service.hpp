@@ -85,7 +85,12 @@ class SessionService {
                                              std::unique_ptr<codecs::Transcoder>* old);
   void retire(uint32_t shard, uint64_t ticket, std::unique_ptr<engine::EndpointCrypto> crypto,
               std::unique_ptr<codecs::Transcoder> transcode = nullptr,
-              std::unique_ptr<codecs::t38::FaxGateway> fax = nullptr);
+              std::unique_ptr<codecs::t38::FaxGateway> fax = nullptr,
+              std::unique_ptr<codecs::t38::FaxToneDetector> tone = nullptr);
+  // The fax tone detector for what `x`'s party sends (null when not listening); a detector no
+  // longer wanted goes to `old`.
+  Result<codecs::t38::FaxToneDetector*> fax_detector(
+      const Call& call, MediaSide& x, std::unique_ptr<codecs::t38::FaxToneDetector>* old);
   // T.38 gateway (session_fax.cpp). fax_offer / fax_answer: true when the media is converted
   // (no codec negotiation for it).
   Result<bool> fax_offer(MediaSide& a, MediaSide& b, const sdp::Media& m, const SignalRequest& req);
@@ -145,6 +150,7 @@ class SessionService {
     std::unique_ptr<engine::EndpointCrypto> crypto;
     std::unique_ptr<codecs::Transcoder> transcode;
     std::unique_ptr<codecs::t38::FaxGateway> fax;
+    std::unique_ptr<codecs::t38::FaxToneDetector> tone;
   };
   mutable std::vector<Retired> retired_;
   std::shared_ptr<const engine::dtls::Certificate> certificate_;  // DTLS-SRTP identity

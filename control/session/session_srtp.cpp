@@ -33,9 +33,11 @@ Result<engine::EndpointCrypto*> SessionService::crypto_for(
 void SessionService::retire(uint32_t shard, uint64_t ticket,
                             std::unique_ptr<engine::EndpointCrypto> crypto,
                             std::unique_ptr<codecs::Transcoder> transcode,
-                            std::unique_ptr<codecs::t38::FaxGateway> fax) {
-  if (crypto || transcode || fax)
-    retired_.push_back({shard, ticket, std::move(crypto), std::move(transcode), std::move(fax)});
+                            std::unique_ptr<codecs::t38::FaxGateway> fax,
+                            std::unique_ptr<codecs::t38::FaxToneDetector> tone) {
+  if (crypto || transcode || fax || tone)
+    retired_.push_back(
+        {shard, ticket, std::move(crypto), std::move(transcode), std::move(fax), std::move(tone)});
 }
 
 void SessionService::report_dtls_failures() {

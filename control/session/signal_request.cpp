@@ -83,6 +83,8 @@ bool apply_signal_flag(SignalRequest& r, std::string_view f) {
   if (apply_codec_flag(r.codec, f)) return true;
   if (f == "strict-source") {
     r.strict_source = true;
+  } else if (f == "fax-detect") {
+    r.fax_detect = true;
   } else if (f == "asymmetric") {
     r.latching = Latching::kAsymmetric;
   } else if (f == "symmetric") {

@@ -62,8 +62,9 @@ struct SignalRequest {
   std::optional<std::string> received_from;  // IP address text
   bool loop_protect = false;                 // mark our SDP, pass marked SDP through unchanged
   RtcpAttribute rtcp_attribute = RtcpAttribute::kPort;
-  CodecOptions codec;  // ng `codec` dictionary and codec-* flags
-  T38Options t38;      // ng `T.38` list and `T.38 version` (offers)
+  CodecOptions codec;       // ng `codec` dictionary and codec-* flags
+  T38Options t38;           // ng `T.38` list and `T.38 version` (offers)
+  bool fax_detect = false;  // flag fax-detect: listen to the parties' G.711 for fax tones
   uint32_t ptime = 0;  // ng `ptime`: packet time rtpxd sends the recipient (repacketises); 0: as is
   // ng `address family`: AF_INET or AF_INET6 for the recipient's side, set only when rtpxd has
   // that family. Unset: the sender's family.

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "codecs/t38/fax_gateway.hpp"
+#include "codecs/t38/fax_tone_detector.hpp"
 
 namespace rtpx::control {
 
@@ -57,6 +58,9 @@ struct FaxSide {
   // Role audio: the gateway between this party and the other (freed once the shard moved on).
   std::unique_ptr<codecs::t38::FaxGateway> gateway;
   codecs::t38::FaxProgress reported;  // role audio: what the last fax event said
+  // Fax tone detection on what this party sends (call asked for it, no gateway engaged).
+  std::unique_ptr<codecs::t38::FaxToneDetector> detector;
+  bool tone_reported = false;
 };
 
 }  // namespace rtpx::control

@@ -173,9 +173,9 @@ Result<json> cmd_info(DaemonContext& ctx, const json&) {
 Result<json> cmd_subscribe(DaemonContext&, const json& req) {
   auto events = get_string_list(req, "events");
   if (!events) return events.error();
-  static constexpr std::array<std::string_view, 7> kKnown{
+  static constexpr std::array<std::string_view, 8> kKnown{
       "session_created", "session_deleted", "media_timeout", "dtls_failed", "dtmf", "fax",
-      "plugin_command"};
+      "fax_tone",        "plugin_command"};
   json names = json::array();
   for (const std::string& e : *events) {
     bool known = false;

@@ -120,7 +120,10 @@ json to_json(const SessionEvent& ev) {
     j["source"] = ev.dtmf->source;
     j["from_tag"] = ev.dtmf->from_tag;
   }
-  if (ev.fax) {
+  if (ev.fax && !ev.fax->tone.empty()) {
+    j["tone"] = ev.fax->tone;
+    j["from_tag"] = ev.fax->from_tag;
+  } else if (ev.fax) {
     j["phase"] = ev.fax->phase;
     j["pages"] = ev.fax->pages;
     j["bit_rate"] = ev.fax->bit_rate;

@@ -18,7 +18,8 @@ namespace rtpx::codecs {
 class Transcoder;
 namespace t38 {
 class FaxGateway;
-}
+class FaxToneDetector;
+}  // namespace t38
 }  // namespace rtpx::codecs
 
 namespace rtpx::engine {
@@ -75,6 +76,9 @@ struct EndpointConfig {
   // party sends goes into it (RTP on the audio leg; UDPTL on the T.38 leg, which is `opaque`) and
   // the gateway's output for the other party leaves from `forward_to`. Null: no gateway.
   codecs::t38::FaxGateway* fax = nullptr;
+  // Listens to the party's RTP (as relayed, unchanged) for the tones of a fax call (CNG, CED),
+  // so that signaling can switch the call to T.38. Owned by the control plane; null: not listening.
+  codecs::t38::FaxToneDetector* fax_detect = nullptr;
 };
 
 struct alignas(64) Endpoint {

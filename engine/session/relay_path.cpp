@@ -1,5 +1,6 @@
 #include "engine/session/relay_path.hpp"
 
+#include "codecs/t38/fax_tone_detector.hpp"
 #include "engine/rtp/rtp_header.hpp"
 
 namespace rtpx::engine {
@@ -247,6 +248,8 @@ std::optional<DropReason> relay_one(EndpointTable table, io::Packet* p, int64_t 
     }
     return DropReason::absorbed;
   }
+  if (e.cfg.fax_detect != nullptr && c.kind == rtp::Kind::rtp)
+    e.cfg.fax_detect->push_rtp({p->data, p->len});  // in clear here, before any SRTP out
   if (f.cfg.crypto != nullptr) {
     if (auto r = protect(e, f, p, c.kind == rtp::Kind::rtcp)) return r;
   }

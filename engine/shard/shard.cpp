@@ -116,6 +116,7 @@ void Shard::apply_commands() noexcept {
           e.cfg.crypto = nullptr;  // the control plane frees these once this is applied
           e.cfg.transcode = nullptr;
           e.cfg.fax = nullptr;
+          e.cfg.fax_detect = nullptr;
           counters_.sockets.set(counters_.sockets.get() - 1);
         }
         break;
@@ -132,6 +133,7 @@ void Shard::media_configured(io::SocketId id, Endpoint& e) noexcept {
   if (draining_) {
     e.cfg.transcode = nullptr;
     e.cfg.fax = nullptr;
+    e.cfg.fax_detect = nullptr;
     return;
   }
   transcode_.configured(id, e);

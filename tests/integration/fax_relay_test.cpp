@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,8 +19,8 @@
 #include "codecs/g711/g711.hpp"
 #include "codecs/t38/udptl.hpp"
 #include "codecs/transcode/rtp_frame.hpp"
-#include "tools/faxload/fax_terminals.hpp"
 #include "tests/integration/daemon_fixture.hpp"
+#include "tools/faxload/fax_terminals.hpp"
 
 namespace rtpx::test {
 namespace {
@@ -236,6 +237,48 @@ TEST_F(FaxRelayTest, T38FaxToAudioWithDecode) {
   EXPECT_EQ(f["role"], "audio");
   EXPECT_EQ(f["phase"], "done");
   EXPECT_EQ(f["pages"], 2);
+}
+
+// fax-detect on a plain G.711 call: the calling fax machine's CNG, relayed as it is, becomes a
+// fax_tone event naming its party, which is what signaling needs to re-INVITE to T.38.
+TEST_F(FaxRelayTest, FaxToneOnAPassthroughCallIsAnEvent) {
+  d_.control().request("events.subscribe", {{"events", {"fax_tone"}}});
+  json offer = d_.control().request("session.offer", {{"call_id", "tone"},
+                                                      {"from_tag", "a"},
+                                                      {"sdp", audio_sdp(audio_.port())},
+                                                      {"flags", {"fax-detect"}}});
+  json answer = d_.control().request(
+      "session.answer",
+      {{"call_id", "tone"}, {"from_tag", "a"}, {"to_tag", "b"}, {"sdp", audio_sdp(t38_.port())}});
+  const net::SockAddr to_rtpxd = media_address(answer["sdp"]);
+  FaxOptions o;
+  o.tiff_receive = "/dev/null";  // a calling machine: CNG until someone answers
+  AudioFaxTerminal machine(o);
+  std::vector<std::vector<uint8_t>> sent;
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<json> event;
+  for (int step = 0; step < 4 * 50 && !event; ++step) {
+    std::this_thread::sleep_until(start + std::chrono::milliseconds(20 * step));
+    std::array<int16_t, kSamples> pcm;
+    machine.tx(pcm.data(), kSamples);
+    std::vector<uint8_t> rtp(codecs::kRtpHeaderSize + kSamples);
+    codecs::write_rtp_header(rtp, 0, step == 0, static_cast<uint16_t>(step), step * kSamples,
+                             0xc06);
+    codecs::encode_ulaw(pcm, std::span(rtp).subspan(codecs::kRtpHeaderSize));
+    audio_.send_to(to_rtpxd, rtp);
+    sent.push_back(rtp);
+    event = d_.control().next_event(std::chrono::milliseconds(0));
+  }
+  ASSERT_TRUE(event.has_value()) << "no fax_tone event after 4 s of CNG";
+  EXPECT_EQ((*event)["event"], "fax_tone");
+  EXPECT_EQ((*event)["call_id"], "tone");
+  EXPECT_EQ((*event)["tone"], "CNG");
+  EXPECT_EQ((*event)["from_tag"], "a");
+  // Listening changed nothing of the relaying: B got A's packets as they were sent.
+  const auto got = t38_.recv_all(500);
+  ASSERT_GE(got.size(), sent.size() - 2);
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], sent[i]) << i;
+  (void)offer;
 }
 
 TEST_F(FaxRelayTest, BadT38OptionsAreRefusedByName) {

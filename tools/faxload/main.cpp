@@ -221,10 +221,14 @@ int main(int argc, char** argv) {
 
   const double cpu_before = read_cpu();
   const auto start = Clock::now();
+  int late_steps = 0;
   const int max_steps = timeout_s * 50;
   const int spread_steps = static_cast<int>(start_spread_s * 50);
   for (int step = 0; step < max_steps + spread_steps; ++step) {
-    std::this_thread::sleep_until(start + std::chrono::milliseconds(20 * step));
+    const auto due = start + std::chrono::milliseconds(20 * step);
+    std::this_thread::sleep_until(due);
+    // A step that starts 10 ms late means this harness, not the relay, broke real time.
+    if (Clock::now() - due > std::chrono::milliseconds(10)) ++late_steps;
     bool all_done = true;
     for (size_t i = 0; i < all.size(); ++i) {
       Call& c = *all[i];
@@ -278,6 +282,7 @@ int main(int argc, char** argv) {
               {"wall_s", wall},
               {"mean_fax_s", fax_seconds / calls},
               {"longest_fax_s", longest},
+              {"harness_late_steps", late_steps},
               {"failures", failures}};
   if (relay_pid > 0) {
     out["relay_cpu_s"] = cpu;
